@@ -1,0 +1,102 @@
+"""The command line: arguments in, report out, exit status. No analysis here.
+
+Exit status: 0 no finding at or above --fail-on; 1 there are; 2 the input
+could not be audited (one line on stderr, never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from . import __version__
+from .audit import Audit, audit_tree
+from .errors import AuditError
+from .jsonreport import write_json
+from .model import Severity
+from .source import open_source
+from .textreport import write_text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+WRITERS = {"text": write_text, "json": write_json}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, not argparse's usage block: this runs in hooks and CI.
+        raise AuditError(f"{message} (see memdie-audit --help)")
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="memdie-audit",
+        description="Audit a kernel tree, or a patch series against it, for every definition "
+                    "and use of a thread-info flag across all arches. "
+                    "'memdie-audit demo [DIR]' builds and audits a demo tree.")
+    p.add_argument("tree", metavar="TREE", help="kernel tree: a git repository or a plain directory")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--rev", metavar="REV", help="audit this commit instead of the working tree")
+    p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
+                   help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
+    p.add_argument("--format", choices=sorted(WRITERS), default="text", help="report format")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--fail-on", choices=("error", "warning"), default="error",
+                   help="exit 1 when a finding of this severity or worse exists")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
+
+
+def run(args: argparse.Namespace) -> Audit:
+    source = open_source(args.tree, args.rev)
+    return audit_tree(source, args.symbol)
+
+
+def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> None:
+    if output is None:
+        WRITERS[fmt](audit, stdout)
+        return
+    buffer = io.StringIO()
+    WRITERS[fmt](audit, buffer)
+    target = Path(output)
+    try:
+        if target.is_char_device() or str(target) == os.devnull:
+            target.write_text(buffer.getvalue(), encoding="utf-8")
+            return
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        temporary.write_text(buffer.getvalue(), encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as err:
+        raise AuditError(f"cannot write {output}: {err.strerror}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv[:1] == ["demo"]:
+            from .demo import run_demo
+            return run_demo(argv[1:], sys.stdout)
+        args = parser().parse_args(argv)
+        audit = run(args)
+        write_report(audit, args.format, args.output, sys.stdout)
+        return EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
+    except AuditError as err:
+        print(f"memdie-audit: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("memdie-audit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away; say nothing more.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

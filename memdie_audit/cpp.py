@@ -1,0 +1,165 @@
+"""The preprocessor's view of a source file, without tree-sitter.
+
+Kernel sources are bytes and do not always parse as C: assembly goes through
+cpp, macro bodies are raw text, and some C defeats any grammar. This module
+finds comments, strings and directives lexically so that every token can
+still be classified, and reads ``#define``/``#if`` structure for flag tables.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_BLOCK = rb"/\*.*?(?:\*/|\Z)"
+_LINE = rb"//(?:[^\\\n]|\\.)*"
+_STRING = rb'"(?:[^"\\\n]|\\.)*"?'
+_CHAR = rb"'(?:[^'\\\n]|\\.)*'?"
+_DIRECTIVE_WORDS = rb"(?:define|undef|if|ifdef|ifndef|elif|else|endif|include|error|warning|pragma|line)"
+_ASM_DIRECTIVE = rb"(?m:^[ \t]*\#[ \t]*" + _DIRECTIVE_WORDS + rb"\b(?:[^\n\\]|\\.)*)"
+
+_C_SCANNER = re.compile(b"|".join([b"(?P<c>" + _BLOCK + b"|" + _LINE + b")",
+                                   b"(?P<s>" + _STRING + b"|" + _CHAR + b")"]), re.S)
+
+_LOGICAL_LINE_START = re.compile(rb"(?<!\\)\n|(?<!\\)\r\n")
+_DEFINE = re.compile(rb"[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)")
+_CONDITION = re.compile(rb"[ \t]*#[ \t]*(ifdef|ifndef|if|elif)\b")
+
+
+def _asm_scanner(line_comments: tuple[str, ...]) -> re.Pattern[bytes]:
+    comments = [_BLOCK, _LINE] + [re.escape(c.encode()) + rb"[^\n]*" for c in line_comments]
+    return re.compile(b"|".join([b"(?P<d>" + _ASM_DIRECTIVE + b")",
+                                 b"(?P<c>" + b"|".join(comments) + b")",
+                                 b"(?P<s>" + _STRING + b")"]), re.S)
+
+
+@dataclass
+class Lexed:
+    """Comment and string spans of a buffer, and its line starts."""
+
+    data: bytes
+    comments: list[tuple[int, int]]
+    strings: list[tuple[int, int]]
+    line_starts: list[int]
+
+    def line_of(self, offset: int) -> int:
+        """1-based line number of a byte offset (lines end at ``\\n`` as in git grep)."""
+        return bisect.bisect_right(self.line_starts, offset)
+
+    def column_of(self, offset: int) -> int:
+        return offset - self.line_starts[self.line_of(offset) - 1] + 1
+
+    def line_text(self, line: int) -> bytes:
+        start = self.line_starts[line - 1]
+        end = self.data.find(b"\n", start)
+        return self.data[start: end if end >= 0 else len(self.data)]
+
+    def in_comment(self, offset: int) -> bool:
+        return _inside(self.comments, offset)
+
+    def in_string(self, offset: int) -> bool:
+        return _inside(self.strings, offset)
+
+    def logical_line_start(self, offset: int) -> int:
+        """Start of the logical line (after ``\\`` continuations) holding ``offset``."""
+        start = self.data.rfind(b"\n", 0, offset) + 1
+        while _continued(self.data, start - 1):
+            start = self.data.rfind(b"\n", 0, start - 1) + 1
+        return start
+
+    def define_at(self, offset: int) -> tuple[str, int] | None:
+        """If ``offset`` is on a ``#define NAME`` logical line: NAME and its offset."""
+        start = self.logical_line_start(offset)
+        m = _DEFINE.match(self.data, start)
+        if not m or self.in_comment(m.start(1)):
+            return None
+        return m.group(1).decode(), m.start(1)
+
+    def condition_at(self, offset: int) -> bool:
+        """True if ``offset`` is on an ``#if``/``#ifdef``/``#elif`` logical line."""
+        m = _CONDITION.match(self.data, self.logical_line_start(offset))
+        return m is not None
+
+
+def _continued(data: bytes, newline: int) -> bool:
+    """Does the newline at ``newline`` follow a ``\\`` (a continued line)?"""
+    if newline < 1:
+        return False
+    before = newline - 1
+    if data[before] == 0x0D and before >= 1:
+        before -= 1
+    return data[before] == 0x5C
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    i = bisect.bisect_right(spans, (offset, 1 << 62)) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
+
+
+def _line_starts(data: bytes) -> list[int]:
+    starts = [0]
+    find = data.find
+    i = find(b"\n")
+    while i >= 0:
+        starts.append(i + 1)
+        i = find(b"\n", i + 1)
+    return starts
+
+
+def lex_c(data: bytes) -> Lexed:
+    """Comments and strings of C (or of a macro body, or C-like text)."""
+    comments: list[tuple[int, int]] = []
+    strings: list[tuple[int, int]] = []
+    for m in _C_SCANNER.finditer(data):
+        (comments if m.lastgroup == "c" else strings).append(m.span())
+    return Lexed(data, comments, strings, _line_starts(data))
+
+
+def lex_asm(data: bytes, line_comments: tuple[str, ...]) -> Lexed:
+    """Comments and strings of a ``.S`` file: cpp comments everywhere, the
+    assembler's line-comment characters outside preprocessor directives."""
+    comments: list[tuple[int, int]] = []
+    strings: list[tuple[int, int]] = []
+    for m in _asm_scanner(line_comments).finditer(data):
+        if m.lastgroup == "d":
+            inner = lex_c(m.group())
+            comments += [(m.start() + s, m.start() + e) for s, e in inner.comments]
+            strings += [(m.start() + s, m.start() + e) for s, e in inner.strings]
+        else:
+            (comments if m.lastgroup == "c" else strings).append(m.span())
+    return Lexed(data, comments, strings, _line_starts(data))
+
+
+@dataclass(frozen=True)
+class Directive:
+    """One preprocessor directive on its logical line, comments blanked."""
+
+    keyword: str
+    rest: str
+    line: int
+    offset: int
+
+
+_NOT_NEWLINE = re.compile(rb"[^\r\n]")
+_DIRECTIVE = re.compile(rb"(?m)^[ \t]*#[ \t]*([a-z]+)\b((?:[^\n\\]|\\.)*)", re.S)
+
+
+def blank_comments(lexed: Lexed) -> bytes:
+    """The buffer with every comment replaced by spaces (newlines kept), so
+    offsets and line numbers stay valid."""
+    out = bytearray(lexed.data)
+    for start, end in lexed.comments:
+        out[start:end] = _NOT_NEWLINE.sub(b" ", lexed.data[start:end])
+    return bytes(out)
+
+
+def directives(lexed: Lexed) -> Iterator[Directive]:
+    """Every directive of a C file, in order, with continuations joined."""
+    text = blank_comments(lexed)
+    for m in _DIRECTIVE.finditer(text):
+        if lexed.in_string(m.start()):
+            continue
+        rest = re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip()
+        yield Directive(m.group(1).decode(), rest, lexed.line_of(m.start()), m.start())

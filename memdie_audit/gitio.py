@@ -1,0 +1,124 @@
+"""Read-only access to a git repository through the git command line.
+
+Everything here reads: no command that writes the index, refs or objects of
+the user's repository runs through this module. Bulk reads go through one
+``git cat-file --batch`` process, not one process per file.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from .errors import GitError
+
+# Settings that would change what git prints, forced to known values so the
+# user's config cannot reshape our parsing. Optional locks are off so that a
+# read never refreshes the user's index.
+_CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.fullName=true")
+
+
+def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_OPTIONAL_LOCKS"] = "0"
+    env.pop("GIT_DIR", None)
+    env.pop("GIT_WORK_TREE", None)
+    env.pop("GIT_INDEX_FILE", None)
+    env.update(extra or {})
+    return env
+
+
+def command(repo: Path, *args: str) -> list[str]:
+    return ["git", "-C", str(repo), *_CONFIG, *args]
+
+
+def run(repo: Path, *args: str, ok: Sequence[int] = (0,), env: dict[str, str] | None = None,
+        stdin: bytes | None = None) -> bytes:
+    """Output of one git command; a failure becomes a :class:`GitError`
+    carrying git's own first line of complaint."""
+    try:
+        done = subprocess.run(command(repo, *args), input=stdin, capture_output=True,
+                              env=environment(env))
+    except OSError as err:
+        raise GitError(f"cannot run git: {err.strerror}") from None
+    if done.returncode not in ok:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[0] if message else f"git {args[0]} failed")
+    return done.stdout
+
+
+def start(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """A git command running in the background (e.g. the big grep)."""
+    try:
+        return subprocess.Popen(command(repo, *args), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=environment(env))
+    except OSError as err:
+        raise GitError(f"cannot run git: {err.strerror}") from None
+
+
+def finish(process: subprocess.Popen[bytes], ok: Sequence[int] = (0,)) -> bytes:
+    out, err = process.communicate()
+    if process.returncode not in ok:
+        message = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[0] if message else "git failed")
+    return out
+
+
+def split_z(output: bytes) -> list[str]:
+    """NUL-separated paths as git prints them with ``-z`` (bytes → str, lossless)."""
+    return [os.fsdecode(p) for p in output.split(b"\0") if p]
+
+
+def read_blobs(repo: Path, specs: Iterable[str], env: dict[str, str] | None = None
+               ) -> dict[str, bytes | None]:
+    """Contents of many objects (``<rev>:<path>`` or shas) through one
+    ``git cat-file --batch``; a missing object maps to None."""
+    specs = list(dict.fromkeys(specs))
+    if not specs:
+        return {}
+    for spec in specs:
+        if "\n" in spec:
+            raise GitError(f"cannot read a path with a newline: {spec!r}")
+    process = subprocess.Popen(command(repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=environment(env))
+    request = b"".join(os.fsencode(s) + b"\n" for s in specs)
+
+    def feed() -> None:
+        # Written from a thread: git answers while we still ask, and a full
+        # pipe on either side would otherwise deadlock.
+        try:
+            process.stdin.write(request)  # type: ignore[union-attr]
+            process.stdin.close()  # type: ignore[union-attr]
+        except BrokenPipeError:
+            pass
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    out = process.stdout
+    assert out is not None
+    result: dict[str, bytes | None] = {}
+    try:
+        for spec in specs:
+            header = out.readline()
+            if not header:
+                break
+            fields = header.split()
+            if len(fields) == 2 and fields[1] in (b"missing", b"ambiguous"):
+                result[spec] = None
+                continue
+            size = int(fields[2])
+            result[spec] = out.read(size)
+            out.read(1)  # the newline after each object
+    finally:
+        writer.join()
+        process.stdout.close()  # type: ignore[union-attr]
+        err = process.stderr.read() if process.stderr else b""  # type: ignore[union-attr]
+        process.wait()
+    if len(result) != len(specs):
+        message = err.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(message[0] if message else "git cat-file stopped early")
+    return result

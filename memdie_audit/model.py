@@ -1,0 +1,143 @@
+"""The records an audit produces: occurrences, flag tables and findings.
+
+All are small immutable values so that snapshots can share them between the
+commits of a series and reporters can serialise them without surprises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Kind(str, Enum):
+    """What one token of the symbol is, in kernel terms."""
+
+    DEFINITION = "definition"  # #define TIF_X ...
+    MASK = "mask"  # #define _TIF_X ...
+    USE = "use"  # any code reference: C expression, macro body, assembly
+    COMMENT = "comment"
+    STRING = "string"
+    DOC = "doc"  # Documentation, Kconfig, any other non-code text
+
+    def __str__(self) -> str:
+        return self.value
+
+
+CODE_KINDS = frozenset({Kind.DEFINITION, Kind.MASK, Kind.USE})
+TEXT_KINDS = frozenset({Kind.COMMENT, Kind.STRING, Kind.DOC})
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "note": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One token of SYMBOL or _SYMBOL in one file.
+
+    ``line`` and ``column`` are 1-based; the column counts bytes, as
+    ``git grep --column`` does. ``guarded`` is true for a reference that only
+    tests whether the symbol is defined (``#ifdef TIF_X``), which can never
+    break a build. ``fallback`` is true where the C around the token did not
+    parse and the kind was decided lexically.
+    """
+
+    path: str
+    line: int
+    column: int
+    token: str
+    kind: Kind
+    arch: str | None
+    function: str | None
+    text: str
+    guarded: bool = False
+    fallback: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.kind}: {self.text.strip()}"
+
+    @property
+    def is_reference(self) -> bool:
+        """A use that needs a definition to compile."""
+        return self.kind is Kind.USE and not self.guarded
+
+
+@dataclass(frozen=True)
+class FlagDef:
+    """One ``TIF_*`` bit or ``_TIF_*`` mask in a flag header.
+
+    ``value`` is the evaluated number, or None when the expression could not
+    be computed; ``expr`` keeps the text as written. ``condition`` is the
+    preprocessor condition around the definition, as written (None at top
+    level); ``context`` identifies the exact #if branch chain so that flags in
+    exclusive branches are not compared with each other.
+    """
+
+    name: str
+    expr: str
+    value: int | None
+    line: int
+    condition: str | None
+    context: tuple[tuple[int, int], ...] = ()
+    alias_of: str | None = None
+
+    @property
+    def is_mask(self) -> bool:
+        return self.name.startswith("_") or self.name.endswith("_MASK")
+
+
+@dataclass(frozen=True)
+class FlagTable:
+    """Every bit and mask of one flag header (``arch/*/include/asm/thread_info*.h``)."""
+
+    path: str
+    arch: str | None
+    width: int
+    bits: tuple[FlagDef, ...]
+    masks: tuple[FlagDef, ...]
+
+    def bit(self, name: str) -> FlagDef | None:
+        return next((f for f in self.bits if f.name == name), None)
+
+    def mask(self, name: str) -> FlagDef | None:
+        return next((f for f in self.masks if f.name == name), None)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One verdict of a rule, located as precisely as the rule knows."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    arch: str | None = None
+    commit: str | None = None
+    related: tuple[str, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path
+            if self.line:
+                where += f":{self.line}"
+                if self.column:
+                    where += f":{self.column}"
+            where += ": "
+        return f"{where}{self.severity}: {self.message} [{self.rule}]"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (-self.severity.rank, self.path or "", self.line or 0, self.column or 0, self.rule)

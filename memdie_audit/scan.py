@@ -1,0 +1,147 @@
+"""Find and classify every token of a flag in one file.
+
+The tokens themselves are found with the same word rule as ``git grep -w``
+(a word character is ``[A-Za-z0-9_]``), so every hit git reports becomes an
+occurrence; only the *kind* depends on parsing. C is parsed with tree-sitter;
+where the C around a token does not parse, and in assembly and other
+C-like text, the kind comes from the lexical view in :mod:`cpp`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from . import cpp, treesitter
+from .arches import ASM_LINE_COMMENTS, arch_of, language_of
+from .model import Kind, Occurrence
+
+MAX_TEXT = 400  # characters of a source line kept in an occurrence
+_GUARD_BEFORE = re.compile(rb"defined\s*\(?\s*$")
+
+
+@cache
+def token_pattern(symbol: str) -> re.Pattern[bytes]:
+    """SYMBOL or _SYMBOL as a whole word, exactly as ``git grep -w`` sees it."""
+    return re.compile(rb"(?<![A-Za-z0-9_])_?" + re.escape(symbol.encode()) + rb"(?![A-Za-z0-9_])")
+
+
+def grep_pattern(symbol: str) -> str:
+    """The extended regex handed to ``git grep -w -E`` for the same tokens."""
+    return "_?" + symbol
+
+
+def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
+    """Every occurrence of ``symbol`` and ``_symbol`` in one file, in order."""
+    hits = [(m.start(), m.group().decode()) for m in token_pattern(symbol).finditer(data)]
+    if not hits:
+        return ()
+    arch = arch_of(path)
+    language = language_of(path)
+    if language == "asm":
+        lexed = cpp.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
+    else:
+        lexed = cpp.lex_c(data) if language != "text" else cpp.Lexed(data, [], [], [])
+    if language == "text":
+        lexed.line_starts = cpp._line_starts(data)
+        kinds = [(Kind.DOC, None, False, False) for _ in hits]
+    elif language == "c":
+        kinds = _classify_c(data, lexed, hits, symbol)
+    else:
+        kinds = [(*_classify_lexically(lexed, offset, token, symbol), None, False)
+                 for offset, token in hits]
+    occurrences = []
+    for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds):
+        line = lexed.line_of(offset)
+        column = offset - lexed.line_starts[line - 1] + 1
+        occurrences.append(Occurrence(
+            path=path, line=line, column=column, token=token, kind=kind, arch=arch,
+            function=function, text=_line_text(lexed, line, column),
+            guarded=guarded, fallback=fallback))
+    return tuple(occurrences)
+
+
+def _line_text(lexed: cpp.Lexed, line: int, column: int) -> str:
+    raw = lexed.line_text(line).rstrip(b"\r")
+    if len(raw) > MAX_TEXT:
+        start = max(0, column - 1 - MAX_TEXT // 2)
+        raw = raw[start: start + MAX_TEXT]
+    return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
+
+
+def _classify_lexically(lexed: cpp.Lexed, offset: int, token: str, symbol: str
+                        ) -> tuple[Kind, bool]:
+    """Kind of a token from comments, strings and directives alone; and
+    whether it is a reference that only tests definedness."""
+    if lexed.in_comment(offset):
+        return Kind.COMMENT, False
+    if lexed.in_string(offset):
+        return Kind.STRING, False
+    define = lexed.define_at(offset)
+    if define and define[1] == offset:
+        return (Kind.DEFINITION if token == symbol else Kind.MASK), False
+    if lexed.condition_at(offset):
+        before = lexed.data[lexed.logical_line_start(offset): offset]
+        ifdef = re.match(rb"[ \t]*#[ \t]*ifn?def\b", before) is not None
+        return Kind.USE, ifdef or _GUARD_BEFORE.search(before) is not None
+    return Kind.USE, False
+
+
+def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symbol: str
+                ) -> list[tuple[Kind, str | None, bool, bool]]:
+    root = treesitter.parse_c(data).root_node
+    result = []
+    for offset, token in hits:
+        end = offset + len(token)
+        found = treesitter.captures("occurrences", root, offset, end)
+        function = _enclosing_function(found.get("function", ()), offset)
+
+        def covers(name: str, exact: bool = False) -> bool:
+            return any((n.start_byte == offset and n.end_byte == end) if exact
+                       else n.start_byte <= offset and end <= n.end_byte
+                       for n in found.get(name, ()))
+
+        leaf = root.descendant_for_byte_range(offset, end)
+        is_leaf = leaf is not None and leaf.start_byte == offset and leaf.end_byte == end
+        if covers("comment"):
+            kind, guarded, fallback = Kind.COMMENT, False, False
+        elif covers("string"):
+            kind, guarded, fallback = Kind.STRING, False, False
+        elif is_leaf and leaf.parent is not None and leaf.parent.type != "ERROR":
+            fallback = False
+            if covers("define.name", exact=True) or _generates_define(found, leaf):
+                kind, guarded = (Kind.DEFINITION if token == symbol else Kind.MASK), False
+            else:
+                kind, guarded = Kind.USE, covers("guard.name", exact=True)
+        elif covers("macro.body"):
+            # tree-sitter keeps macro bodies as raw text; read them lexically.
+            (kind, guarded), fallback = _classify_lexically(lexed, offset, token, symbol), False
+        else:
+            (kind, guarded), fallback = _classify_lexically(lexed, offset, token, symbol), True
+        result.append((kind, function, guarded, fallback))
+    return result
+
+
+# asm-offsets.c turns DEFINE(NAME, value) into "#define NAME value" for assembly.
+_GENERATING_CALLS = frozenset({b"DEFINE"})
+
+
+def _generates_define(found: dict[str, list[treesitter.Node]], leaf: treesitter.Node) -> bool:
+    """Is the token the NAME of a ``DEFINE(NAME, value)`` call?"""
+    arguments = leaf.parent
+    if arguments is None or arguments.type != "argument_list":
+        return False
+    call = arguments.parent
+    return (call is not None and call.child_by_field_name("function") is not None
+            and call.child_by_field_name("function").text in _GENERATING_CALLS
+            and arguments.named_child_count > 0 and arguments.named_children[0] == leaf)
+
+
+def _enclosing_function(nodes: list[treesitter.Node], offset: int) -> str | None:
+    inner = [n for n in nodes if n.start_byte <= offset < n.end_byte]
+    if not inner:
+        return None
+    node = max(inner, key=lambda n: n.start_byte).child_by_field_name("declarator")
+    while node is not None and node.type != "identifier":
+        node = node.child_by_field_name("declarator")
+    return treesitter.text_of(node) if node is not None else None

@@ -1,0 +1,147 @@
+"""A Snapshot: the occurrences and flag tables of one tree state.
+
+Built once from a source (a grep for the symbol plus a read of the flag
+headers and the few files that mention it), then updated per commit of a
+series from just the files that commit changes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from .arches import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
+from .flagtable import generic_values, includes_generic_bits, read_flag_table
+from .model import CODE_KINDS, FlagTable, Kind, Occurrence
+from .scan import scan_file
+from .source import Source
+
+_KCONFIG = re.compile(r"^arch/([^/]+)/Kconfig$")
+_SELECTS_GENERIC_BITS = re.compile(rb"(?m)^[ \t]*select[ \t]+HAVE_GENERIC_TIF_BITS\b")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything the rules need to know about one tree state."""
+
+    symbol: str
+    occurrences: Mapping[str, tuple[Occurrence, ...]]  # path -> its occurrences
+    tables: Mapping[str, FlagTable]  # flag header path -> table
+    arches: frozenset[str]  # every arch with a flag header or generic bits
+    generic_arches: frozenset[str]  # arches whose Kconfig selects HAVE_GENERIC_TIF_BITS
+    header_text: Mapping[str, bytes] = field(default_factory=dict, compare=False)
+
+    def all_occurrences(self) -> list[Occurrence]:
+        return [o for path in sorted(self.occurrences) for o in self.occurrences[path]]
+
+    def tables_of(self, arch: str) -> list[FlagTable]:
+        return [t for path, t in sorted(self.tables.items()) if t.arch == arch]
+
+    @cached_property
+    def _defined_by(self) -> dict[str | None, frozenset[str]]:
+        """Tokens of SYMBOL/_SYMBOL defined, by the arch of the defining file."""
+        found: dict[str | None, set[str]] = {}
+        for occ in self.occurrences.values():
+            for o in occ:
+                if o.kind in (Kind.DEFINITION, Kind.MASK):
+                    found.setdefault(o.arch, set()).add(o.token)
+        return {arch: frozenset(tokens) for arch, tokens in found.items()}
+
+    def visible_names(self, arch: str) -> frozenset[str]:
+        """Names of SYMBOL and _SYMBOL that code built for ``arch`` can see:
+        its own arch's definitions, common headers', and the generic header's
+        where the arch selects HAVE_GENERIC_TIF_BITS."""
+        defined = self._defined_by
+        names = defined.get(arch, frozenset()) | defined.get(None, frozenset())
+        if arch in self.generic_arches:
+            names |= defined.get(GENERIC, frozenset())
+        return names
+
+    def defines(self, arch: str) -> dict[str, list[Occurrence]]:
+        """This arch's own definitions of SYMBOL / _SYMBOL, by token."""
+        found: dict[str, list[Occurrence]] = {}
+        for occ in self.occurrences.values():
+            for o in occ:
+                if o.kind in (Kind.DEFINITION, Kind.MASK) and o.arch == arch:
+                    found.setdefault(o.token, []).append(o)
+        return found
+
+    def code_occurrences(self) -> list[Occurrence]:
+        return [o for o in self.all_occurrences() if o.kind in CODE_KINDS]
+
+    def updated(self, changes: Mapping[str, bytes | None]) -> Snapshot:
+        """The snapshot after files changed (None: deleted). Only those files
+        are re-read; everything else is shared with this snapshot."""
+        occurrences = dict(self.occurrences)
+        headers = dict(self.header_text)
+        for path, data in changes.items():
+            occurrences.pop(path, None)
+            if data is not None:
+                found = scan_file(path, data, self.symbol)
+                if found:
+                    occurrences[path] = found
+            if is_flag_header(path):
+                if data is None:
+                    headers.pop(path, None)
+                else:
+                    headers[path] = data
+        generic_arches = set(self.generic_arches)
+        for path, data in changes.items():
+            m = _KCONFIG.match(path)
+            if m:
+                generic_arches.discard(m.group(1))
+                if data is not None and _SELECTS_GENERIC_BITS.search(data):
+                    generic_arches.add(m.group(1))
+        if any(is_flag_header(p) for p in changes) or generic_arches != self.generic_arches:
+            tables = _read_tables(headers)
+        else:
+            tables = dict(self.tables)
+        return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
+                       generic_arches=frozenset(generic_arches),
+                       arches=_arches(tables, generic_arches))
+
+
+def build_snapshot(source: Source, symbol: str) -> Snapshot:
+    """Read one tree state: grep for the symbol (in the background while the
+    flag headers and Kconfigs are listed and read), then scan the hits."""
+    pending = source.start_grep(symbol)
+    listing = source.listing()
+    headers = [p for p in listing if is_flag_header(p)]
+    kconfigs = [p for p in listing if _KCONFIG.match(p)]
+    early = source.read([*headers, *kconfigs])
+    candidates = source.candidates(pending)
+    late = source.read([p for p in candidates if p not in early])
+    contents = {**early, **late}
+    occurrences = {}
+    for path in candidates:
+        if path in contents:
+            found = scan_file(path, contents[path], symbol)
+            if found:
+                occurrences[path] = found
+    generic_arches = {m.group(1) for p in kconfigs if (m := _KCONFIG.match(p))
+                      and _SELECTS_GENERIC_BITS.search(contents.get(p, b""))}
+    header_text = {p: contents[p] for p in headers if p in contents}
+    tables = _read_tables(header_text)
+    return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
+                    frozenset(generic_arches), header_text)
+
+
+def _read_tables(headers: Mapping[str, bytes]) -> dict[str, FlagTable]:
+    generic = headers.get(GENERIC_FLAG_HEADER)
+    tables = {}
+    outer = None
+    if generic is not None:
+        tables[GENERIC_FLAG_HEADER] = read_flag_table(GENERIC_FLAG_HEADER, generic)
+        outer = generic_values(tables[GENERIC_FLAG_HEADER])
+    for path, data in sorted(headers.items()):
+        if path != GENERIC_FLAG_HEADER:
+            tables[path] = read_flag_table(
+                path, data, outer if outer and includes_generic_bits(data) else None)
+    return tables
+
+
+def _arches(tables: Mapping[str, FlagTable], generic_arches: Iterable[str]) -> frozenset[str]:
+    return frozenset({m.group(1) for p in tables if (m := FLAG_HEADER.match(p))}
+                     | set(generic_arches))

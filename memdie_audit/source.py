@@ -1,0 +1,201 @@
+"""Where a tree's files come from: a git working tree, a commit, or a plain
+directory. Each source answers the same three questions: which files mention
+the symbol, which files lie under given folders, and what is in some files."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+from . import gitio
+from .errors import AuditError, GitError
+from .scan import grep_pattern, token_pattern
+
+# The folders whose listing a snapshot needs: flag headers and arch Kconfigs.
+LISTED = ("arch", "include/asm-generic")
+
+
+class Source(Protocol):
+    label: str
+    rev: str | None
+
+    def start_grep(self, symbol: str) -> object: ...
+    def candidates(self, pending: object) -> list[str]: ...
+    def listing(self) -> list[str]: ...
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
+
+
+class GitTree:
+    """Tracked files of a working tree (``rev`` None) or of a commit."""
+
+    def __init__(self, top: Path, rev: str | None) -> None:
+        self.top = top
+        self.rev = rev
+        self.label = str(top)
+
+    def _rev_args(self) -> list[str]:
+        return [self.rev] if self.rev else []
+
+    def start_grep(self, symbol: str) -> subprocess.Popen[bytes]:
+        # Exit status 1 means "no match" to git grep.
+        return gitio.start(self.top, "grep", "-l", "-z", "-w",
+                           "-E", "-e", grep_pattern(symbol), *self._rev_args(), "--")
+
+    def candidates(self, pending: object) -> list[str]:
+        assert isinstance(pending, subprocess.Popen)
+        paths = gitio.split_z(gitio.finish(pending, ok=(0, 1)))
+        prefix = f"{self.rev}:" if self.rev else ""
+        return [p.removeprefix(prefix) for p in paths]
+
+    def listing(self) -> list[str]:
+        if self.rev:
+            out = gitio.run(self.top, "ls-tree", "-r", "-z", "--name-only", self.rev, "--",
+                            *LISTED)
+        else:
+            out = gitio.run(self.top, "ls-files", "-z", "--", *LISTED)
+        return gitio.split_z(out)
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        paths = list(paths)
+        if self.rev:
+            blobs = gitio.read_blobs(self.top, [f"{self.rev}:{p}" for p in paths])
+            return {p: data for p, (_, data) in zip(paths, blobs.items()) if data is not None}
+        return _read_files(self.top, paths)
+
+
+class PlainTree:
+    """A directory that is not a git repository (an unpacked tarball): walked
+    directly, symlinks not followed."""
+
+    rev = None
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = str(root)
+        self._files: list[str] | None = None
+        self._cache: dict[str, bytes] = {}
+
+    def files(self) -> list[str]:
+        if self._files is None:
+            found = []
+            for folder, dirs, names in os.walk(self.root, onerror=_raise_walk_error):
+                dirs.sort()
+                base = os.path.relpath(folder, self.root)
+                for name in sorted(names):
+                    full = os.path.join(folder, name)
+                    if os.path.isfile(full) and not os.path.islink(full):
+                        found.append(name if base == "." else f"{base}/{name}")
+            self._files = [f.replace(os.sep, "/") for f in found]
+        return self._files
+
+    def start_grep(self, symbol: str) -> str:
+        return symbol
+
+    def candidates(self, pending: object) -> list[str]:
+        assert isinstance(pending, str)
+        pattern = token_pattern(pending)
+        raw = pending.encode()
+        found = []
+        for path in self.files():
+            data = _read_one(self.root, path)
+            if data is not None and raw in data and pattern.search(data):
+                self._cache[path] = data
+                found.append(path)
+        return found
+
+    def listing(self) -> list[str]:
+        return [f for f in self.files() if f.startswith(tuple(p + "/" for p in LISTED))]
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]:
+        result = {}
+        for path in paths:
+            data = self._cache.get(path)
+            if data is None:
+                data = _read_one(self.root, path)
+            if data is not None:
+                result[path] = data
+        return result
+
+
+def _raise_walk_error(err: OSError) -> None:
+    raise AuditError(f"cannot read {err.filename}: {err.strerror}")
+
+
+def _read_one(root: Path, path: str) -> bytes | None:
+    try:
+        with open(root / path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise AuditError(f"cannot read {path}: {err.strerror}") from None
+
+
+def _read_files(root: Path, paths: list[str]) -> dict[str, bytes]:
+    result = {}
+    for path in paths:
+        full = root / path
+        if full.is_symlink() or not full.is_file():
+            continue  # git grep reads a tracked symlink as its target text; we skip it
+        data = _read_one(root, path)
+        if data is not None:
+            result[path] = data
+    return result
+
+
+def open_source(path: str, rev: str | None) -> Source:
+    """The source for a TREE argument (and ``--rev``), or an AuditError."""
+    root = Path(path)
+    if not root.exists():
+        raise AuditError(f"{path}: no such file or directory")
+    if not root.is_dir():
+        raise AuditError(f"{path}: not a directory")
+    top = git_toplevel(root)
+    if top is None:
+        if rev:
+            raise AuditError(f"{path}: not a git repository, so --rev cannot be read")
+        return PlainTree(root)
+    if rev:
+        return GitTree(top, resolve_commit(top, rev))
+    if _is_bare(top):
+        raise AuditError(f"{path}: a bare repository has no working tree; give --rev")
+    return GitTree(top, None)
+
+
+def git_toplevel(path: Path) -> Path | None:
+    """The top of the git work tree (or the git dir of a bare repository) that
+    holds ``path``, or None for a plain directory."""
+    try:
+        bare, git_dir = gitio.run(path, "rev-parse", "--is-bare-repository",
+                                  "--absolute-git-dir").decode().splitlines()
+        if bare == "true":
+            return Path(git_dir)
+        return Path(gitio.run(path, "rev-parse", "--show-toplevel").decode().strip())
+    except (GitError, ValueError):
+        return None
+
+
+def _is_bare(top: Path) -> bool:
+    return gitio.run(top, "rev-parse", "--is-bare-repository").strip() == b"true"
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def resolve_commit(top: Path, rev: str) -> str:
+    """Full sha of a commit-ish, or an AuditError naming the revision."""
+    if rev.startswith("-"):
+        raise AuditError(f"unknown revision {rev!r}")
+    try:
+        out = gitio.run(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
+                        ok=(0, 1))
+    except GitError as err:
+        raise AuditError(f"cannot read revision {rev!r}: {err}") from None
+    sha = out.decode().strip()
+    if not _SHA.match(sha):
+        raise AuditError(f"unknown revision {rev!r} in {top}")
+    return sha
