@@ -15,11 +15,14 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
-from .audit import Audit, audit_tree
+from .audit import Audit, audit_tree, check_symbol
 from .errors import AuditError
+from .history import parse_range
 from .jsonreport import write_json
+from .mbox import mailed_series
 from .model import Severity
-from .source import open_source
+from .series import audit_series, terminal_progress
+from .source import open_source, repository, resolve_commit
 from .textreport import write_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -39,9 +42,17 @@ def parser() -> argparse.ArgumentParser:
         description="Audit a kernel tree, or a patch series against it, for every definition "
                     "and use of a thread-info flag across all arches. "
                     "'memdie-audit demo [DIR]' builds and audits a demo tree.")
-    p.add_argument("tree", metavar="TREE", help="kernel tree: a git repository or a plain directory")
+    p.add_argument("tree", metavar="TREE",
+                   help="kernel tree: a git repository or a plain directory")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--rev", metavar="REV", help="audit this commit instead of the working tree")
+    what.add_argument("--series", metavar="BASE..HEAD",
+                      help="audit each commit of a series along its first parents")
+    what.add_argument("--mbox", metavar="FILE",
+                      help="audit an emailed series (as b4 am writes it) without touching "
+                           "the repository")
+    p.add_argument("--base", metavar="REV",
+                   help="with --mbox: apply onto REV instead of the mbox's base-commit")
     p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
                    help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
     p.add_argument("--format", choices=sorted(WRITERS), default="text", help="report format")
@@ -53,8 +64,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> Audit:
-    source = open_source(args.tree, args.rev)
-    return audit_tree(source, args.symbol)
+    if args.base and not args.mbox:
+        raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
+    if not (args.series or args.mbox):
+        return audit_tree(open_source(args.tree, args.rev), args.symbol)
+    check_symbol(args.symbol)
+    top = repository(args.tree, "--series" if args.series else "--mbox")
+    if args.series:
+        base, head = parse_range(args.series)
+        return audit_series(top, resolve_commit(top, base), resolve_commit(top, head),
+                            args.symbol, progress=terminal_progress)
+    with mailed_series(top, args.mbox, args.base) as mailed:
+        return audit_series(top, mailed.base, mailed.head, args.symbol, env=mailed.env,
+                            label=f"{top} + {args.mbox}", progress=terminal_progress)
 
 
 def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> None:

@@ -17,7 +17,8 @@ _BLOCK = rb"/\*.*?(?:\*/|\Z)"
 _LINE = rb"//(?:[^\\\n]|\\.)*"
 _STRING = rb'"(?:[^"\\\n]|\\.)*"?'
 _CHAR = rb"'(?:[^'\\\n]|\\.)*'?"
-_DIRECTIVE_WORDS = rb"(?:define|undef|if|ifdef|ifndef|elif|else|endif|include|error|warning|pragma|line)"
+_DIRECTIVE_WORDS = (rb"(?:define|undef|if|ifdef|ifndef|elif|else|endif|include|error|warning"
+                    rb"|pragma|line)")
 _ASM_DIRECTIVE = rb"(?m:^[ \t]*\#[ \t]*" + _DIRECTIVE_WORDS + rb"\b(?:[^\n\\]|\\.)*)"
 
 _C_SCANNER = re.compile(b"|".join([b"(?P<c>" + _BLOCK + b"|" + _LINE + b")",

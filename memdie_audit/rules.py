@@ -58,6 +58,9 @@ RULES: dict[str, Rule] = {r.id: r for r in (
     Rule("stale-comment", W, "comments or docs still mention the flag after the series",
          "Comments, strings and documentation that name a removed flag mislead readers. "
          "Reword them."),
+    Rule("merge-commit", N, "a merge commit inside the series",
+         "The series is followed along its first parents; a merge's changes are read "
+         "against its first parent. Series sent by mail have no merges: rebase it."),
     Rule("parse-fallback", N, "an occurrence classified lexically",
          "The C around this occurrence did not parse, so its kind was decided from "
          "comments, strings and directives alone. Check it by eye."),

@@ -51,7 +51,7 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
         kinds = [(*_classify_lexically(lexed, offset, token, symbol), None, False)
                  for offset, token in hits]
     occurrences = []
-    for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds):
+    for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds, strict=True):
         line = lexed.line_of(offset)
         column = offset - lexed.line_starts[line - 1] + 1
         occurrences.append(Occurrence(
@@ -96,10 +96,8 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
         found = treesitter.captures("occurrences", root, offset, end)
         function = _enclosing_function(found.get("function", ()), offset)
 
-        def covers(name: str, exact: bool = False) -> bool:
-            return any((n.start_byte == offset and n.end_byte == end) if exact
-                       else n.start_byte <= offset and end <= n.end_byte
-                       for n in found.get(name, ()))
+        def covers(name: str, exact: bool = False, found=found, offset=offset, end=end) -> bool:
+            return _covers(found.get(name, ()), offset, end, exact)
 
         leaf = root.descendant_for_byte_range(offset, end)
         is_leaf = leaf is not None and leaf.start_byte == offset and leaf.end_byte == end
@@ -120,6 +118,12 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
             (kind, guarded), fallback = _classify_lexically(lexed, offset, token, symbol), True
         result.append((kind, function, guarded, fallback))
     return result
+
+
+def _covers(nodes: list[treesitter.Node], start: int, end: int, exact: bool) -> bool:
+    """Does one of the nodes hold the bytes start:end (be exactly them)?"""
+    return any((n.start_byte == start and n.end_byte == end) if exact
+               else n.start_byte <= start and end <= n.end_byte for n in nodes)
 
 
 # asm-offsets.c turns DEFINE(NAME, value) into "#define NAME value" for assembly.

@@ -32,18 +32,19 @@ class Source(Protocol):
 class GitTree:
     """Tracked files of a working tree (``rev`` None) or of a commit."""
 
-    def __init__(self, top: Path, rev: str | None) -> None:
+    def __init__(self, top: Path, rev: str | None, env: dict[str, str] | None = None) -> None:
         self.top = top
         self.rev = rev
         self.label = str(top)
+        self.env = env  # e.g. a temporary object directory holding an mbox's commits
 
     def _rev_args(self) -> list[str]:
         return [self.rev] if self.rev else []
 
     def start_grep(self, symbol: str) -> subprocess.Popen[bytes]:
         # Exit status 1 means "no match" to git grep.
-        return gitio.start(self.top, "grep", "-l", "-z", "-w",
-                           "-E", "-e", grep_pattern(symbol), *self._rev_args(), "--")
+        return gitio.start(self.top, "grep", "-l", "-z", "-w", "-E", "-e", grep_pattern(symbol),
+                           *self._rev_args(), "--", env=self.env)
 
     def candidates(self, pending: object) -> list[str]:
         assert isinstance(pending, subprocess.Popen)
@@ -54,7 +55,7 @@ class GitTree:
     def listing(self) -> list[str]:
         if self.rev:
             out = gitio.run(self.top, "ls-tree", "-r", "-z", "--name-only", self.rev, "--",
-                            *LISTED)
+                            *LISTED, env=self.env)
         else:
             out = gitio.run(self.top, "ls-files", "-z", "--", *LISTED)
         return gitio.split_z(out)
@@ -62,8 +63,9 @@ class GitTree:
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         paths = list(paths)
         if self.rev:
-            blobs = gitio.read_blobs(self.top, [f"{self.rev}:{p}" for p in paths])
-            return {p: data for p, (_, data) in zip(paths, blobs.items()) if data is not None}
+            blobs = gitio.read_blobs(self.top, [f"{self.rev}:{p}" for p in paths], env=self.env)
+            return {p: data for p, (_, data) in zip(paths, blobs.items(), strict=True)
+                    if data is not None}
         return _read_files(self.top, paths)
 
 
@@ -164,6 +166,19 @@ def open_source(path: str, rev: str | None) -> Source:
     if _is_bare(top):
         raise AuditError(f"{path}: a bare repository has no working tree; give --rev")
     return GitTree(top, None)
+
+
+def repository(path: str, needs: str) -> Path:
+    """The top of the git repository at ``path``, for an option that needs git."""
+    root = Path(path)
+    if not root.exists():
+        raise AuditError(f"{path}: no such file or directory")
+    if not root.is_dir():
+        raise AuditError(f"{path}: not a directory")
+    top = git_toplevel(root)
+    if top is None:
+        raise AuditError(f"{path}: not a git repository, so {needs} cannot be read")
+    return top
 
 
 def git_toplevel(path: Path) -> Path | None:

@@ -3,11 +3,13 @@ editors' quickfix lists and grep work on it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
 
 from .audit import Audit
 from .model import Finding, Kind, Occurrence, Severity
+from .snapshot import Snapshot
 
 _SECTIONS = (
     ("definitions", (Kind.DEFINITION,)),
@@ -30,6 +32,16 @@ def total_line(audit: Audit) -> str:
 
 
 def write_text(audit: Audit, out: TextIO) -> None:
+    if audit.mode == "series":
+        _write_series(audit, out)
+    else:
+        _write_tree(audit, out)
+    out.write("\n")
+    _write_arch_summary(audit, out)
+    out.write(total_line(audit) + "\n")
+
+
+def _write_tree(audit: Audit, out: TextIO) -> None:
     head = audit.head
     occurrences = head.all_occurrences()
     where = audit.tree + (f" at {audit.rev[:12]}" if audit.rev else "")
@@ -41,9 +53,29 @@ def write_text(audit: Audit, out: TextIO) -> None:
             out.write(f"\n{title} ({len(items)}):\n")
             out.writelines(occurrence_line(o) + "\n" for o in items)
     _write_findings(audit.findings, out)
-    out.write("\n")
-    _write_arch_summary(audit, out)
-    out.write(total_line(audit) + "\n")
+
+
+def _write_series(audit: Audit, out: TextIO) -> None:
+    n = len(audit.commits)
+    out.write(f"{audit.symbol}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
+              f"in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
+    for number, commit in enumerate(audit.commits, 1):
+        merge = " (merge)" if commit.merge else ""
+        out.write(f"\ncommit {number}/{n} {commit.sha[:12]}{merge} {commit.subject}\n")
+        out.write(f"  removed: {_counts(commit.removed)}; added: {_counts(commit.added)}\n")
+        out.writelines(f"{f}\n" for f in sorted(commit.findings, key=lambda f: f.sort_key))
+    at_head = [f for f in audit.findings if f.commit is None]
+    head = audit.head
+    out.write(f"\nafter the series: {len(head.all_occurrences())} occurrences in "
+              f"{len(head.occurrences)} files\n")
+    out.writelines(f"{f}\n" for f in at_head)
+    verdict = "clean" if not audit.count(Severity.ERROR) else "NOT clean"
+    out.write(f"verdict: {verdict}\n")
+
+
+def _counts(counter: Counter[Kind]) -> str:
+    parts = [f"{n} {kind}{'s' * (n != 1)}" for kind, n in sorted(counter.items()) if n]
+    return ", ".join(parts) if parts else "nothing"
 
 
 def _write_findings(findings: Iterable[Finding], out: TextIO) -> None:
@@ -54,26 +86,35 @@ def _write_findings(findings: Iterable[Finding], out: TextIO) -> None:
 
 
 def _write_arch_summary(audit: Audit, out: TextIO) -> None:
-    head = audit.head
+    """One row per arch: the flag's bit and mask (before → after in a
+    series), the references in that arch's own code, the flags width."""
+    head, base = audit.head, audit.base
     symbol, mask = audit.symbol, "_" + audit.symbol
-    uses: dict[str | None, int] = {}
-    for o in head.code_occurrences():
-        if o.kind is Kind.USE:
-            uses[o.arch] = uses.get(o.arch, 0) + 1
-    rows = []
-    for arch in sorted(head.arches | {t.arch for t in head.tables.values() if t.arch}):
-        tables = head.tables_of(arch)
-        bits = [str(b.value if b.value is not None else b.expr)
-                for t in tables if (b := t.bit(symbol))]
-        masked = any(t.mask(mask) for t in tables)
-        note = "generic bits" if arch in head.generic_arches else ""
-        widths = "/".join(sorted({str(t.width) for t in tables})) or "-"
-        rows.append((arch, "/".join(bits) or "-", "yes" if masked else "-",
-                     str(uses.get(arch, 0)), widths, note))
-    if not rows:
+    uses: Counter[str | None] = Counter(o.arch for o in head.code_occurrences()
+                                        if o.kind is Kind.USE)
+    arches = sorted(head.arches | (base.arches if base else frozenset()))
+    if not arches:
         return
-    out.write(f"{'arch':<12} {'bit':>6} {'mask':>5} {'uses':>5} {'width':>6}\n")
-    for arch, bit, masked, used, width, note in rows:
-        out.write(f"{arch:<12} {bit:>6} {masked:>5} {used:>5} {width:>6}"
-                  f"{'  ' + note if note else ''}\n")
-    out.write(f"{'common code':<12} {'':>6} {'':>5} {uses.get(None, 0):>5}\n")
+
+    def bit(snapshot: Snapshot, arch: str) -> str:
+        bits = [str(b.value if b.value is not None else b.expr)
+                for t in snapshot.tables_of(arch) if (b := t.bit(symbol))]
+        return "/".join(bits) or "-"
+
+    def masked(snapshot: Snapshot, arch: str) -> str:
+        return "yes" if any(t.mask(mask) for t in snapshot.tables_of(arch)) else "-"
+
+    out.write(f"{'arch':<12} {'bit':>{12 if base else 6}} {'mask':>{10 if base else 5}} "
+              f"{'uses':>5} {'width':>6}\n")
+    for arch in arches:
+        if base:
+            bits = f"{bit(base, arch)} -> {bit(head, arch)}"
+            masks = f"{masked(base, arch)} -> {masked(head, arch)}"
+        else:
+            bits, masks = bit(head, arch), masked(head, arch)
+        widths = "/".join(sorted({str(t.width) for t in head.tables_of(arch)})) or "-"
+        note = "  generic bits" if arch in head.generic_arches else ""
+        out.write(f"{arch:<12} {bits:>{12 if base else 6}} {masks:>{10 if base else 5}} "
+                  f"{uses[arch]:>5} {widths:>6}{note}\n")
+    out.write(f"{'common code':<12} {'':>{12 if base else 6}} {'':>{10 if base else 5}} "
+              f"{uses[None]:>5}\n")

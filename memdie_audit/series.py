@@ -1,0 +1,100 @@
+"""Audit a series commit by commit: the base snapshot is built once, and
+each commit along the first-parent line updates it from the files it changes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+from . import removal
+from .audit import Audit, CommitAudit, check_symbol
+from .errors import AuditError
+from .history import Commit, read_changes, series_commits
+from .model import Finding
+from .rules import dangling_references, finding, parse_fallbacks, table_findings
+from .snapshot import Snapshot, build_snapshot
+from .source import GitTree
+
+Progress = Callable[[int, int, Commit], None]
+
+
+def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
+                 env: dict[str, str] | None = None, progress: Progress | None = None) -> Audit:
+    """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
+    check_symbol(symbol)
+    commits = series_commits(top, base, head, env)
+    if not commits:
+        raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
+                         "(is it reversed, or already merged?)")
+    start = commits[0].parent or base
+    base_snapshot = build_snapshot(GitTree(top, start, env=env), symbol)
+    findings: list[Finding] = []
+    audits: list[CommitAudit] = []
+    per_commit_breaks: list[list[removal.Break]] = []
+    # Flag-table problems are reported once, by the commit that introduced them.
+    base_problems = {_table_key(f) for t in base_snapshot.tables.values()
+                     for f in table_findings(t)}
+    table_seen = set(base_problems)
+    snapshot = base_snapshot
+    for number, commit in enumerate(commits, 1):
+        if progress:
+            progress(number, len(commits), commit)
+        changes = read_changes(top, commit, env)
+        after = snapshot.updated(changes)
+        changed = sorted(changes)
+        removed, added = removal.kind_changes(snapshot, after, changed)
+        audit = CommitAudit(commit.sha, commit.subject, commit.author, commit.date,
+                            removed, added, merge=commit.merge)
+        if commit.merge:
+            audit.findings.append(finding(
+                "merge-commit", f"merge commit \"{commit.subject}\": followed on its first "
+                "parent", commit=commit.sha))
+        audit.findings.extend(removal.reintroduced(snapshot, after, changed, commit.sha))
+        for path in changed:
+            for f in table_findings(after.tables[path]) if path in after.tables else ():
+                if _table_key(f) not in table_seen:
+                    table_seen.add(_table_key(f))
+                    audit.findings.append(_with_commit(f, commit.sha))
+        per_commit_breaks.append(removal.breaks(after, base_snapshot))
+        audits.append(audit)
+        snapshot = after
+    for index, f in removal.bisect_breaks(per_commit_breaks, [c.sha for c in commits],
+                                          [c.subject for c in commits]):
+        audits[index].findings.append(f)
+    for audit in audits:
+        findings.extend(audit.findings)
+    findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems))
+    return Audit(symbol, "series", label or str(top), head, snapshot,
+                 sorted(findings, key=lambda f: f.sort_key), base_rev=start,
+                 base=base_snapshot, commits=audits)
+
+
+def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple]
+                   ) -> list[Finding]:
+    found = list(removal.leftovers(head))
+    found.extend(dangling_references(head, base))
+    found.extend(removal.renumbered_flags(base, head, symbol))
+    found.extend(parse_fallbacks(head))
+    # Table problems the base already had are not the series' doing, but a
+    # broken header is still broken: report them, without a commit.
+    for table in head.tables.values():
+        found.extend(f for f in table_findings(table) if _table_key(f) in base_problems)
+    return found
+
+
+def _table_key(f: Finding) -> tuple:
+    return f.rule, f.path, f.message
+
+
+def _with_commit(f: Finding, sha: str) -> Finding:
+    return replace(f, commit=sha)
+
+
+def terminal_progress(number: int, total: int, commit: Commit) -> None:
+    """Progress on stderr, only where a person is watching."""
+    if sys.stderr.isatty():
+        end = "\n" if number == total else ""
+        sys.stderr.write(f"\r[{number}/{total}] {commit.sha[:12]} {commit.subject[:60]:<60}{end}")
+        sys.stderr.flush()

@@ -1,0 +1,130 @@
+"""The command line on small trees: exit codes, formats, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import git, make_repo, write_tree
+
+from memdie_audit.cli import main
+
+HEADER = ("#define TIF_SIGPENDING 1\n#define TIF_MEMDIE 4 /* OOM */\n"
+          "#define _TIF_MEMDIE (1 << TIF_MEMDIE)\n")
+FILES = {
+    "arch/foo/include/asm/thread_info.h": HEADER,
+    "arch/bar/include/asm/thread_info.h": HEADER.replace("4 /*", "5 /*"),
+    "mm/oom_kill.c": "void exit_oom_victim(void)\n{\n\tclear_thread_flag(TIF_MEMDIE);\n}\n",
+    "Documentation/oom.txt": "TIF_MEMDIE marks the victim.\n",
+}
+
+
+def run(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_plain_directory_inventory(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, FILES)
+    status, out, err = run(str(tmp_path), capsys=capsys)
+    assert status == 0 and err == ""
+    assert "mm/oom_kill.c:3:20: use: clear_thread_flag(TIF_MEMDIE); (in exit_oom_victim)" in out
+    assert "arch/foo/include/asm/thread_info.h:2:9: definition:" in out
+    assert "Documentation/oom.txt:1:1: doc:" in out
+    assert out.rstrip().endswith("total: 0 errors, 0 warnings, 0 notes")
+
+
+def test_json_contract(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    status, out, _ = run(str(repo), "--rev", "HEAD", "--format", "json", capsys=capsys)
+    report = json.loads(out)
+    assert status == 0
+    assert set(report) == {"tool", "version", "symbol", "mode", "rev", "base", "occurrences",
+                           "flag_tables", "commits", "findings", "summary"}
+    assert (report["tool"], report["mode"], report["base"]) == ("memdie-audit", "tree", None)
+    assert report["rev"] == git(repo, "rev-parse", "HEAD").strip()
+    use = next(o for o in report["occurrences"]
+               if o["kind"] == "use" and o["path"] == "mm/oom_kill.c")
+    assert use == {"path": "mm/oom_kill.c", "line": 3, "column": 20, "kind": "use", "arch": None,
+                   "function": "exit_oom_victim", "text": "\tclear_thread_flag(TIF_MEMDIE);"}
+    foo = next(t for t in report["flag_tables"] if t["arch"] == "foo")
+    assert {"name": "TIF_MEMDIE", "bit": 4, "line": 2, "condition": None}.items() <= \
+        next(f for f in foo["flags"] if f["name"] == "TIF_MEMDIE").items()
+    assert report["summary"] == {"errors": 0, "warnings": 0, "notes": 0, "occurrences": 8,
+                                 "files": 4}
+
+
+def test_working_tree_reads_tracked_files_only(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    write_tree(repo, {"mm/untracked.c": "int x = TIF_MEMDIE;\n",
+                      "mm/oom_kill.c": "/* TIF_MEMDIE was here */\n"})
+    status, out, _ = run(str(repo), capsys=capsys)
+    assert "untracked" not in out
+    assert "mm/oom_kill.c:1:4: comment:" in out  # the working tree, not HEAD
+
+
+def test_dangling_reference_is_an_error_and_sets_exit_status(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, {**FILES, "arch/foo/kernel/entry.S": "\tld r1, _TIF_SIGPENDING\n",
+                          "mm/x.c": "int f(void) { return test_thread_flag(TIF_NOPE); }\n"})
+    status, out, _ = run(str(tmp_path), "--symbol", "TIF_SIGPENDING", capsys=capsys)
+    assert status == 1
+    assert ("arch/foo/kernel/entry.S:1:9: error: _TIF_SIGPENDING is not defined for foo "
+            "[dangling-reference]") in out
+    status, out, _ = run(str(tmp_path), "--symbol", "TIF_NOPE", capsys=capsys)
+    assert "mm/x.c:1:39: error: TIF_NOPE is not defined for bar, foo [dangling-reference]" in out
+
+
+def test_fail_on_warning(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, FILES)
+    assert run(str(tmp_path), "--fail-on", "warning", capsys=capsys)[0] == 0
+
+
+def test_output_file(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path / "t", FILES)
+    target = tmp_path / "report.json"
+    status, out, _ = run(str(tmp_path / "t"), "--format", "json", "-o", str(target),
+                         capsys=capsys)
+    assert status == 0 and out == ""
+    assert json.loads(target.read_text())["summary"]["files"] == 4
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["{missing}"], "no such file or directory"),
+    (["{file}"], "not a directory"),
+    (["{plain}", "--rev", "HEAD"], "not a git repository"),
+    (["{plain}", "--series", "a..b"], "not a git repository"),
+    (["{repo}", "--rev", "no-such-rev"], "unknown revision 'no-such-rev'"),
+    (["{repo}", "--rev", "--output=x"], "expected one argument"),
+    (["{repo}", "--symbol", "TIF-X"], "not a C identifier"),
+    (["{repo}", "--symbol", "_TIF_MEMDIE"], "give the bit's name"),
+    (["{repo}", "--series", "HEAD"], "expected BASE..HEAD"),
+    (["{repo}", "--series", "HEAD...HEAD"], "symmetric"),
+    (["{repo}", "--series", "HEAD..HEAD"], "has no commits"),
+    (["{repo}", "--series", "HEAD..nope"], "unknown revision 'nope'"),
+    (["{repo}", "--base", "HEAD"], "--base goes with --mbox"),
+    (["{repo}", "--format", "yaml"], "invalid choice"),
+    (["{repo}", "-o", "{missing}/x/y.txt"], "cannot write"),
+    ([], "required: TREE"),
+])
+def test_bad_input_gets_one_line_and_status_2(tmp_path: Path, capsys, args, message) -> None:
+    repo = make_repo(tmp_path / "repo", FILES)
+    (tmp_path / "file").write_text("x")
+    (tmp_path / "plain").mkdir()
+    paths = {"missing": tmp_path / "missing", "file": tmp_path / "file",
+             "plain": tmp_path / "plain", "repo": repo}
+    status, out, err = run(*(a.format(**paths) for a in args), capsys=capsys)
+    assert status == 2
+    assert err.count("\n") == 1 and err.startswith("memdie-audit: error: ")
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
+    write_tree(tmp_path, FILES)
+    done = subprocess.run([sys.executable, "-m", "memdie_audit", str(tmp_path / "nope")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
