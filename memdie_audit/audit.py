@@ -28,6 +28,9 @@ class CommitAudit:
     added: Counter[Kind] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
     merge: bool = False
+    # arch (or "generic", or "common code") -> the flag's state after this
+    # commit: broken, defined, mask, removed, absent (see removal.arch_states)
+    arch_states: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

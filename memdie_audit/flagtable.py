@@ -44,6 +44,7 @@ class _RawDefine:
     line: int
     condition: str | None
     context: tuple[tuple[int, int], ...]
+    column: int
 
 
 def compatible(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
@@ -88,7 +89,7 @@ def read_flag_table(path: str, data: bytes,
             continue
         value = value_of(d, frozenset({d.name}))
         alias = d.expr if _IDENT.match(d.expr) and FLAG_NAME.match(d.expr) else None
-        flag = FlagDef(d.name, d.expr, value, d.line, d.condition, d.context, alias)
+        flag = FlagDef(d.name, d.expr, value, d.line, d.condition, d.context, alias, d.column)
         is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
         (masks if is_mask else bits).append(flag)
     arch = arch_of(path)
@@ -132,10 +133,11 @@ def _defines(lexed: cpp.Lexed) -> list[_RawDefine]:
             if m and m.group(2) is None and m.group(1) != guard:
                 active = [f for f in stack if not f.guard]
                 conditions = [c for f in active if (c := f.condition())]
+                name_at = lexed.data.find(m.group(1).encode(), d.offset)
                 result.append(_RawDefine(
                     m.group(1), m.group(3).strip(), d.line,
                     " && ".join(conditions) if conditions else None,
-                    tuple((f.block, f.branch) for f in active)))
+                    tuple((f.block, f.branch) for f in active), lexed.column_of(name_at)))
     return result
 
 

@@ -90,6 +90,7 @@ class FlagDef:
     condition: str | None
     context: tuple[tuple[int, int], ...] = ()
     alias_of: str | None = None
+    column: int | None = None
 
     @property
     def is_mask(self) -> bool:

@@ -47,7 +47,7 @@ def renumbered_flags(base: Snapshot, head: Snapshot, symbol: str) -> Iterator[Fi
                     and old.value != flag.value:
                 yield finding("renumbered-flag",
                               f"{flag.name} moved from bit {old.value} to bit {flag.value}",
-                              path=path, line=flag.line, arch=after.arch)
+                              path=path, line=flag.line, column=flag.column, arch=after.arch)
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,41 @@ def breaks(snapshot: Snapshot, base: Snapshot) -> list[Break]:
             if missing:
                 found.append(Break((o.path, o.token, o.text.strip()), o, tuple(missing)))
     return found
+
+
+COMMON = "common code"
+
+
+def arch_states(snapshot: Snapshot, base: Snapshot, found: Sequence[Break] | None = None
+                ) -> dict[str, str]:
+    """The flag's state on every arch (and ``generic``, and common code) at one
+    tree state, for the arch × commit matrix: ``broken`` (a reference sees no
+    definition there), ``defined``, ``mask`` (only the mask is left),
+    ``removed`` (defined in base, gone now) or ``absent``; common code is
+    ``broken``, ``used`` (references that all resolve) or ``absent``."""
+    found = breaks(snapshot, base) if found is None else found
+    broken = {a for b in found for a in b.arches}
+    symbol = snapshot.symbol
+    states: dict[str, str] = {}
+    arches = sorted(base.arches | snapshot.arches)
+    if any(t.arch == "generic" for t in (*base.tables.values(), *snapshot.tables.values())):
+        arches.append("generic")
+    for arch in arches:
+        now, before = snapshot.defines(arch), base.defines(arch)
+        if arch in broken:
+            states[arch] = "broken"
+        elif symbol in now:
+            states[arch] = "defined"
+        elif "_" + symbol in now:
+            states[arch] = "mask"
+        elif before:
+            states[arch] = "removed"
+        else:
+            states[arch] = "absent"
+    common_broken = any(b.occurrence.arch is None for b in found)
+    common_used = any(o.arch is None for o in snapshot.code_occurrences())
+    states[COMMON] = "broken" if common_broken else ("used" if common_used else "absent")
+    return states
 
 
 def bisect_breaks(per_commit: Sequence[list[Break]], shas: Sequence[str],

@@ -68,12 +68,14 @@ RULES: dict[str, Rule] = {r.id: r for r in (
 
 
 def finding(rule: str, message: str, *, at: Occurrence | None = None,
-            path: str | None = None, line: int | None = None, arch: str | None = None,
-            commit: str | None = None, related: Iterable[str] = ()) -> Finding:
+            path: str | None = None, line: int | None = None, column: int | None = None,
+            arch: str | None = None, commit: str | None = None, related: Iterable[str] = ()
+            ) -> Finding:
     if at is not None:
-        path, line, arch = at.path, at.line, at.arch if arch is None else arch
-    return Finding(rule, RULES[rule].severity, message, path, line,
-                   at.column if at is not None else None, arch, commit, tuple(related))
+        path, line, column = at.path, at.line, at.column
+        arch = at.arch if arch is None else arch
+    return Finding(rule, RULES[rule].severity, message, path, line, column, arch, commit,
+                   tuple(related))
 
 
 # --- flag-table rules: any single tree ------------------------------------------------
@@ -100,7 +102,7 @@ def duplicate_bits(table: FlagTable) -> Iterator[Finding]:
                 yield finding("duplicate-bit",
                               f"{later.name} and {earlier.name} (line {earlier.line}) share "
                               f"bit {later.value}", path=table.path, line=later.line,
-                              arch=table.arch)
+                              column=later.column, arch=table.arch)
                 break
 
 
@@ -115,7 +117,7 @@ def mask_mismatches(table: FlagTable) -> Iterator[Finding]:
             yield finding("mask-mismatch",
                           f"{mask.name} is {mask.value:#x}, but {bit.name} is bit {bit.value} "
                           f"({1 << bit.value:#x})", path=table.path, line=mask.line,
-                          arch=table.arch)
+                          column=mask.column, arch=table.arch)
 
 
 def _bit_for(table: FlagTable, mask: FlagDef) -> FlagDef | None:
@@ -132,7 +134,7 @@ def bits_out_of_range(table: FlagTable) -> Iterator[Finding]:
             yield finding("bit-range",
                           f"{bit.name} is bit {bit.value}, but thread_info.flags has "
                           f"{table.width} bits", path=table.path, line=bit.line,
-                          arch=table.arch)
+                          column=bit.column, arch=table.arch)
 
 
 # --- reference rules ----------------------------------------------------------------

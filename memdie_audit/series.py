@@ -57,7 +57,9 @@ def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | N
                 if _table_key(f) not in table_seen:
                     table_seen.add(_table_key(f))
                     audit.findings.append(_with_commit(f, commit.sha))
-        per_commit_breaks.append(removal.breaks(after, base_snapshot))
+        found = removal.breaks(after, base_snapshot)
+        per_commit_breaks.append(found)
+        audit.arch_states = removal.arch_states(after, base_snapshot, found)
         audits.append(audit)
         snapshot = after
     for index, f in removal.bisect_breaks(per_commit_breaks, [c.sha for c in commits],

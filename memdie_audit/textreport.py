@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
 
+from .arches import GENERIC
 from .audit import Audit
 from .model import Finding, Kind, Occurrence, Severity
 from .snapshot import Snapshot
@@ -45,8 +46,9 @@ def _write_tree(audit: Audit, out: TextIO) -> None:
     head = audit.head
     occurrences = head.all_occurrences()
     where = audit.tree + (f" at {audit.rev[:12]}" if audit.rev else "")
+    files = len(head.occurrences)
     out.write(f"{audit.symbol} in {where}: {len(occurrences)} occurrence"
-              f"{'s' * (len(occurrences) != 1)} in {len(head.occurrences)} files\n")
+              f"{'s' * (len(occurrences) != 1)} in {files} file{'s' * (files != 1)}\n")
     for title, kinds in _SECTIONS:
         items = [o for o in occurrences if o.kind in kinds]
         if items:
@@ -66,8 +68,9 @@ def _write_series(audit: Audit, out: TextIO) -> None:
         out.writelines(f"{f}\n" for f in sorted(commit.findings, key=lambda f: f.sort_key))
     at_head = [f for f in audit.findings if f.commit is None]
     head = audit.head
-    out.write(f"\nafter the series: {len(head.all_occurrences())} occurrences in "
-              f"{len(head.occurrences)} files\n")
+    left = len(head.all_occurrences())
+    out.write(f"\nafter the series: {left} occurrence{'s' * (left != 1)} in "
+              f"{len(head.occurrences)} file{'s' * (len(head.occurrences) != 1)}\n")
     out.writelines(f"{f}\n" for f in at_head)
     verdict = "clean" if not audit.count(Severity.ERROR) else "NOT clean"
     out.write(f"verdict: {verdict}\n")
@@ -99,6 +102,8 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
     def bit(snapshot: Snapshot, arch: str) -> str:
         bits = [str(b.value if b.value is not None else b.expr)
                 for t in snapshot.tables_of(arch) if (b := t.bit(symbol))]
+        if not bits and arch in snapshot.generic_arches:
+            bits = [f"g{b.value}" for t in snapshot.tables_of(GENERIC) if (b := t.bit(symbol))]
         return "/".join(bits) or "-"
 
     def masked(snapshot: Snapshot, arch: str) -> str:
@@ -113,7 +118,7 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
         else:
             bits, masks = bit(head, arch), masked(head, arch)
         widths = "/".join(sorted({str(t.width) for t in head.tables_of(arch)})) or "-"
-        note = "  generic bits" if arch in head.generic_arches else ""
+        note = "  generic bits (g: from asm-generic)" if arch in head.generic_arches else ""
         out.write(f"{arch:<12} {bits:>{12 if base else 6}} {masks:>{10 if base else 5}} "
                   f"{uses[arch]:>5} {widths:>6}{note}\n")
     out.write(f"{'common code':<12} {'':>{12 if base else 6}} {'':>{10 if base else 5}} "
