@@ -105,7 +105,7 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
             kind, guarded, fallback = Kind.COMMENT, False, False
         elif covers("string"):
             kind, guarded, fallback = Kind.STRING, False, False
-        elif is_leaf and leaf.parent is not None and leaf.parent.type != "ERROR":
+        elif is_leaf and not _in_broken_statement(leaf):
             fallback = False
             if covers("define.name", exact=True) or _generates_define(found, leaf):
                 kind, guarded = (Kind.DEFINITION if token == symbol else Kind.MASK), False
@@ -118,6 +118,24 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
             (kind, guarded), fallback = _classify_lexically(lexed, offset, token, symbol), True
         result.append((kind, function, guarded, fallback))
     return result
+
+
+def _in_broken_statement(node: treesitter.Node) -> bool:
+    """Did tree-sitter fail to parse the statement (or declaration) holding
+    this node? Only the innermost one counts: a kernel file often has an
+    ERROR somewhere far up around perfectly parsed functions."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "ERROR":
+            return True
+        if parent.type.endswith(_STRUCTURAL):
+            return False
+        parent = parent.parent
+    return False
+
+
+_STRUCTURAL = ("_statement", "declaration", "_definition", "translation_unit", "preproc_def",
+               "preproc_call", "_declarator")
 
 
 def _covers(nodes: list[treesitter.Node], start: int, end: int, exact: bool) -> bool:

@@ -49,3 +49,12 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     write_tree(root, files)
     commit_all(root, "base")
     return root
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
+    """The fixture builder's kernel-like repository with every series variant.
+    Shared: tests must not change it (the tool never does)."""
+    from memdie_audit.kernel_fixture import build_repo
+
+    return build_repo(tmp_path_factory.mktemp("kernel") / "linux")

@@ -1,0 +1,110 @@
+"""The inventory of the fixture kernel tree: nothing lost, everything classified."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import git
+
+from memdie_audit.audit import audit_tree
+from memdie_audit.kernel_fixture import HOSTILE_PATH
+from memdie_audit.model import Kind, Severity
+from memdie_audit.source import GitTree, PlainTree, open_source
+
+SYMBOLS = ["TIF_MEMDIE", "TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_POLLING_NRFLAG",
+           "TIF_32BIT"]
+
+
+def grep_tokens(repo: Path, rev: str | None, symbol: str) -> set[tuple[str, int, int]]:
+    """Every token git grep -w finds, one grep per spelling: git's own column
+    for a second match on a line is unreliable with an optional prefix."""
+    found = set()
+    for token in (symbol, "_" + symbol):
+        args = ["git", "-C", str(repo), "grep", "-a", "-o", "-n", "--column", "-w", "-F",
+                "-e", token, *([rev] if rev else []), "--"]
+        out = subprocess.run(args, capture_output=True).stdout
+        for line in out.splitlines():
+            if rev:
+                line = line.split(b":", 1)[1]
+            path, number, column, _ = line.split(b":", 3)
+            found.add((path.decode(), int(number), int(column)))
+    return found
+
+
+@pytest.mark.parametrize("symbol", SYMBOLS)
+def test_every_git_grep_token_is_an_occurrence(kernel, symbol: str) -> None:
+    for rev in (kernel.base, *kernel.heads.values()):
+        audit = audit_tree(GitTree(kernel.path, rev), symbol)
+        got = {(o.path, o.line, o.column) for o in audit.head.all_occurrences()}
+        assert got == grep_tokens(kernel.path, rev, symbol), rev
+
+
+def test_the_base_tree_is_consistent(kernel) -> None:
+    for symbol in SYMBOLS:
+        audit = audit_tree(GitTree(kernel.path, kernel.base), symbol)
+        assert [f for f in audit.findings if f.severity is not Severity.NOTE] == [], symbol
+
+
+def test_every_arch_header_and_every_kind(kernel) -> None:
+    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    head = audit.head
+    assert len(head.tables) >= 30
+    kinds = {o.kind for o in head.all_occurrences()}
+    assert kinds == set(Kind)
+    for name, facts in kernel.arches.items():
+        for header, bit in facts.memdie_bit.items():
+            table = head.tables[header]
+            assert table.bit("TIF_MEMDIE").value == bit, name
+            if header in facts.widths:  # the arch's own headers; the generic one is shared
+                assert table.width == facts.widths[header], header
+    assert {"riscv", "loongarch"} <= head.generic_arches
+
+
+def test_uses_name_their_function(kernel) -> None:
+    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    uses = [o for o in audit.head.all_occurrences()
+            if o.kind is Kind.USE and o.path.startswith(("mm/", "kernel/"))]
+    assert uses and all(o.function for o in uses)
+    assert any(o.function == "mark_oom_victim" for o in uses)
+
+
+def test_hostile_c_falls_back_with_a_note(kernel) -> None:
+    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    notes = [f for f in audit.findings if f.rule == "parse-fallback"]
+    assert [f.path for f in notes] == [HOSTILE_PATH]
+    hostile = audit.head.occurrences[HOSTILE_PATH]
+    assert any(o.fallback and o.kind is Kind.USE for o in hostile)
+
+
+def test_plain_directory_equals_the_commit(kernel, tmp_path: Path) -> None:
+    plain = tmp_path / "tarball"
+    plain.mkdir()
+    archive = subprocess.run(["git", "-C", str(kernel.path), "archive", kernel.base],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(plain)], input=archive, check=True)
+    assert isinstance(open_source(str(plain), None), PlainTree)
+    from_plain = audit_tree(PlainTree(plain), "TIF_MEMDIE")
+    from_git = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    assert from_plain.head.all_occurrences() == from_git.head.all_occurrences()
+    assert from_plain.head.tables == from_git.head.tables
+    assert from_plain.findings == from_git.findings
+
+
+def test_working_tree_of_the_checked_out_branch(kernel) -> None:
+    branch = git(kernel.path, "rev-parse", "HEAD").strip()
+    work = audit_tree(GitTree(kernel.path, None), "TIF_MEMDIE")
+    at_rev = audit_tree(GitTree(kernel.path, branch), "TIF_MEMDIE")
+    assert work.head.all_occurrences() == at_rev.head.all_occurrences()
+
+
+def test_text_report_lines_are_compiler_style(kernel, capsys) -> None:
+    from memdie_audit.cli import main
+
+    assert main([str(kernel.path), "--rev", kernel.base]) == 0
+    out = capsys.readouterr().out
+    located = [line for line in out.splitlines() if re.match(r"^[\w./-]+:\d+:\d+: ", line)]
+    assert len(located) > 60
+    assert out.splitlines()[-1] == "total: 0 errors, 0 warnings, 1 note"
