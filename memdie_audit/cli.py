@@ -9,25 +9,34 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
-from .audit import Audit, audit_tree, check_symbol
 from .errors import AuditError
-from .history import parse_range
-from .jsonreport import write_json
-from .mbox import mailed_series
-from .model import Severity
-from .series import audit_series, terminal_progress
-from .source import open_source, repository, resolve_commit
-from .textreport import write_text
+
+if TYPE_CHECKING:
+    from .audit import Audit
+
+# The analysis modules (tree-sitter, GitPython) are imported inside main(),
+# so that Ctrl-C at any moment is handled there, never as a traceback.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_TERMINATED = 143
 
-WRITERS = {"text": write_text, "json": write_json}
+
+class Terminated(Exception):
+    """SIGTERM arrived: unwind like Ctrl-C so temporary files are removed."""
+
+
+def _on_sigterm(signum: int, frame: object) -> NoReturn:
+    raise Terminated()
+
+FORMATS = ("text", "json")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -55,7 +64,7 @@ def parser() -> argparse.ArgumentParser:
                    help="with --mbox: apply onto REV instead of the mbox's base-commit")
     p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
                    help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
-    p.add_argument("--format", choices=sorted(WRITERS), default="text", help="report format")
+    p.add_argument("--format", choices=FORMATS, default="text", help="report format")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="exit 1 when a finding of this severity or worse exists")
@@ -64,6 +73,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> Audit:
+    from .audit import audit_tree, check_symbol
+    from .history import parse_range
+    from .mbox import mailed_series
+    from .series import audit_series, terminal_progress
+    from .source import open_source, repository, resolve_commit
+
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
     if not (args.series or args.mbox):
@@ -79,12 +94,20 @@ def run(args: argparse.Namespace) -> Audit:
                             label=f"{top} + {args.mbox}", progress=terminal_progress)
 
 
+def writer(fmt: str) -> Callable[[Audit, TextIO], None]:
+    if fmt == "json":
+        from .jsonreport import write_json
+        return write_json
+    from .textreport import write_text
+    return write_text
+
+
 def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> None:
     if output is None:
-        WRITERS[fmt](audit, stdout)
+        writer(fmt)(audit, stdout)
         return
     buffer = io.StringIO()
-    WRITERS[fmt](audit, buffer)
+    writer(fmt)(audit, buffer)
     target = Path(output)
     try:
         if target.is_char_device() or str(target) == os.devnull:
@@ -99,6 +122,8 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:
         if argv[:1] == ["demo"]:
             from .demo import run_demo
@@ -106,6 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
         audit = run(args)
         write_report(audit, args.format, args.output, sys.stdout)
+        from .model import Severity
         return EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)
@@ -113,11 +139,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("memdie-audit: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("memdie-audit: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away; say nothing more.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLEAN
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

@@ -141,7 +141,7 @@ def _split(top: Path, mbox_path: str, workdir: Path) -> list[_Patch]:
     mail = workdir / "mail"
     mail.mkdir()
     try:
-        gitio.run(top, "mailsplit", f"-o{mail}", str(Path(mbox_path).resolve()))
+        gitio.run(top, "mailsplit", "--keep-cr", f"-o{mail}", str(Path(mbox_path).resolve()))
     except GitError as err:
         raise AuditError(f"{mbox_path}: not a readable mbox: {err}") from None
     patches = []

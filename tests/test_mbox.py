@@ -1,0 +1,184 @@
+"""Emailed series: the same findings as the branch, and the user's repository
+untouched whatever happens."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import git
+from memdie_audit import mbox as mbox_module
+from memdie_audit.cli import main
+from memdie_audit.kernel_fixture import build_repo, format_patch
+
+
+@pytest.fixture
+def repo(tmp_path: Path):
+    """A private kernel repository: these tests check it stays unchanged."""
+    built = build_repo(tmp_path / "linux", series=("clean", "flawed"))
+    git(built.path, "stash", "list")  # a repository as a user has it
+    return built
+
+
+def state(path: Path) -> str:
+    """Everything a run could change: work tree, index, refs, reflogs, stash,
+    worktrees, config and objects, as one digest."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())
+        digest.update(file.read_bytes())
+        digest.update(str(file.stat().st_mode).encode())
+    digest.update(git(path, "status", "--porcelain=v2", "--branch").encode())
+    digest.update(git(path, "worktree", "list", "--porcelain").encode())
+    return digest.hexdigest()
+
+
+def write_mbox(repo, variant: str, tmp_path: Path) -> Path:
+    target = tmp_path / f"{variant}.mbx"
+    target.write_bytes(format_patch(repo.path, repo.base, repo.heads[variant]))
+    return target
+
+
+def run_json(capsys, *args: str) -> tuple[int, dict | None, str]:
+    status = main([*args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return status, (json.loads(out) if out else None), err
+
+
+def located(report: dict) -> list[tuple]:
+    return sorted((f["rule"], f["severity"], f["path"], f["line"], f["column"], f["arch"])
+                  for f in report["findings"])
+
+
+@pytest.mark.parametrize("variant", ["clean", "flawed"])
+def test_mbox_gives_the_same_findings_as_the_branch(repo, tmp_path, capsys, variant) -> None:
+    mailed = write_mbox(repo, variant, tmp_path)
+    before = state(repo.path)
+    status, from_mail, err = run_json(capsys, str(repo.path), "--mbox", str(mailed))
+    assert err == ""
+    branch_status, from_branch, _ = run_json(capsys, str(repo.path), "--series",
+                                             repo.revrange(variant))
+    assert (status, located(from_mail)) == (branch_status, located(from_branch))
+    assert [c["subject"] for c in from_mail["commits"]] == \
+        [c["subject"] for c in from_branch["commits"]]
+    assert [c["author"] for c in from_mail["commits"]] == \
+        [c["author"] for c in from_branch["commits"]]
+    assert from_mail["base"] == repo.base
+    assert state(repo.path) == before
+
+
+def test_base_option_overrides_and_replaces_a_missing_base_commit(repo, tmp_path, capsys) -> None:
+    mailed = write_mbox(repo, "clean", tmp_path)
+    stripped = tmp_path / "nobase.mbx"
+    stripped.write_bytes(b"".join(line for line in mailed.read_bytes().splitlines(True)
+                                  if not line.startswith(b"base-commit:")))
+    status, _, err = run_json(capsys, str(repo.path), "--mbox", str(stripped))
+    assert status == 2 and "no 'base-commit:' line" in err
+    status, report, _ = run_json(capsys, str(repo.path), "--mbox", str(stripped),
+                                 "--base", "master")
+    assert status == 0 and report["base"] == repo.base
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"", "the mbox is empty"),
+    (os.urandom(4096), "no 'base-commit:' line"),
+    (b"From nobody Mon Sep 17 00:00:00 2001\nSubject: hello\n\njust words\n"
+     b"base-commit: {base}\n", "no patches found"),
+    (b"base-commit: 1234567890abcdef1234567890abcdef12345678\n", "is not in"),
+])
+def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content, message):
+    before = state(repo.path)
+    target = tmp_path / "bad.mbx"
+    target.write_bytes(content.replace(b"{base}", repo.base.encode()))
+    status = main([str(repo.path), "--mbox", str(target)])
+    out, err = capsys.readouterr()
+    assert status == 2 and err.count("\n") == 1 and message in err, err
+    assert state(repo.path) == before
+
+
+def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, capsys) -> None:
+    text = write_mbox(repo, "clean", tmp_path).read_bytes()
+    # Make the second patch's context wrong: it no longer applies.
+    second = text.index(b"Subject: [PATCH 2/4]")
+    hunk = text.index(b"\n-", text.index(b"\n@@", second))
+    broken = text[:hunk] + b"\n-this line is not in the file" + text[text.index(b"\n", hunk + 1):]
+    target = tmp_path / "broken.mbx"
+    target.write_bytes(broken)
+    leftovers = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("memdie-audit-*"))
+    before = state(repo.path)
+    status = main([str(repo.path), "--mbox", str(target)])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert 'patch 2/4 "mm, oom: stop relying on TIF_MEMDIE' in err and "does not apply" in err
+    assert state(repo.path) == before
+    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("memdie-audit-*")) <= leftovers
+
+
+def test_interrupt_inside_the_mbox_audit_removes_its_files(repo, tmp_path, capsys,
+                                                           monkeypatch) -> None:
+    mailed = write_mbox(repo, "flawed", tmp_path)
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    real_commit = mbox_module._commit
+    calls = []
+
+    def commit_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_commit(*args, **kwargs)
+
+    monkeypatch.setattr(mbox_module, "_commit", commit_then_interrupt)
+    before = state(repo.path)
+    assert main([str(repo.path), "--mbox", str(mailed)]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert state(repo.path) == before
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> None:
+    mailed = write_mbox(repo, "flawed", tmp_path)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, "TMPDIR": str(scratch)}
+    before = state(repo.path)
+    statuses = set()
+    for delay in (0.05, 0.15, 0.25, 0.35, 0.5, 0.8):
+        process = subprocess.Popen([sys.executable, "-m", "memdie_audit", str(repo.path),
+                                    "--mbox", str(mailed)], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=60)
+        statuses.add(process.returncode)
+        assert b"Traceback" not in err
+        assert list(scratch.iterdir()) == [], delay
+        assert state(repo.path) == before
+    assert statuses <= {0, 1, 130, 143, -signum}
+
+
+def test_a_killed_run_is_cleaned_up_by_the_next(repo, tmp_path, monkeypatch, capsys) -> None:
+    scratch = tmp_path / "tmp"
+    stale = scratch / "memdie-audit-stale"
+    stale.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (stale / "pid").write_text(str(dead.pid))
+    (stale / "objects").mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert main([str(repo.path), "--mbox", str(write_mbox(repo, "clean", tmp_path))]) == 0
+    capsys.readouterr()
+    assert not stale.exists()
