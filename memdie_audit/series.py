@@ -14,7 +14,7 @@ from .errors import AuditError
 from .history import Commit, read_changes, series_commits
 from .model import Finding
 from .rules import dangling_references, finding, parse_fallbacks, table_findings
-from .snapshot import Snapshot, build_snapshot
+from .snapshot import PendingSnapshot, Snapshot, build_snapshot
 from .source import GitTree
 
 Progress = Callable[[int, int, Commit], None]
@@ -24,12 +24,23 @@ def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | N
                  env: dict[str, str] | None = None, progress: Progress | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
     check_symbol(symbol)
-    commits = series_commits(top, base, head, env)
+    # The base tree's grep runs while the commits are read.
+    pending = PendingSnapshot(GitTree(top, base, env=env), symbol)
+    try:
+        commits = series_commits(top, base, head, env)
+    except BaseException:
+        pending.cancel()
+        raise
     if not commits:
+        pending.cancel()
         raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
                          "(is it reversed, or already merged?)")
     start = commits[0].parent or base
-    base_snapshot = build_snapshot(GitTree(top, start, env=env), symbol)
+    if start == base:
+        base_snapshot = pending.finish()
+    else:  # BASE is not the series' parent (e.g. an older upstream): start from the parent
+        pending.cancel()
+        base_snapshot = build_snapshot(GitTree(top, start, env=env), symbol)
     findings: list[Finding] = []
     audits: list[CommitAudit] = []
     per_commit_breaks: list[list[removal.Break]] = []

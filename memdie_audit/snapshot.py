@@ -8,6 +8,7 @@ series from just the files that commit changes.
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -94,19 +95,42 @@ class Snapshot:
                 generic_arches.discard(m.group(1))
                 if data is not None and _SELECTS_GENERIC_BITS.search(data):
                     generic_arches.add(m.group(1))
-        if any(is_flag_header(p) for p in changes) or generic_arches != self.generic_arches:
-            tables = _read_tables(headers)
+        changed_headers = {p for p in changes if is_flag_header(p)}
+        if GENERIC_FLAG_HEADER in changed_headers:
+            tables = _read_tables(headers)  # every arch header may resolve through it
         else:
-            tables = dict(self.tables)
+            tables = _read_tables({p: headers[p] for p in changed_headers if p in headers},
+                                  headers.get(GENERIC_FLAG_HEADER), self.tables)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches),
                        arches=_arches(tables, generic_arches))
 
 
+class PendingSnapshot:
+    """A snapshot whose grep runs in the background: the caller may do other
+    work (read a series' commits) before :meth:`finish` waits for it."""
+
+    def __init__(self, source: Source, symbol: str) -> None:
+        self.source, self.symbol = source, symbol
+        self.grep = source.start_grep(symbol)
+
+    def finish(self) -> Snapshot:
+        return _finish_snapshot(self.source, self.symbol, self.grep)
+
+    def cancel(self) -> None:
+        """Stop the grep: its answer is not needed after all."""
+        if isinstance(self.grep, subprocess.Popen) and self.grep.poll() is None:
+            self.grep.kill()
+            self.grep.communicate()
+
+
 def build_snapshot(source: Source, symbol: str) -> Snapshot:
     """Read one tree state: grep for the symbol (in the background while the
     flag headers and Kconfigs are listed and read), then scan the hits."""
-    pending = source.start_grep(symbol)
+    return PendingSnapshot(source, symbol).finish()
+
+
+def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     listing = source.listing()
     headers = [p for p in listing if is_flag_header(p)]
     kconfigs = [p for p in listing if _KCONFIG.match(p)]
@@ -128,12 +152,19 @@ def build_snapshot(source: Source, symbol: str) -> Snapshot:
                     frozenset(generic_arches), header_text)
 
 
-def _read_tables(headers: Mapping[str, bytes]) -> dict[str, FlagTable]:
-    generic = headers.get(GENERIC_FLAG_HEADER)
-    tables = {}
+def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,
+                 unchanged: Mapping[str, FlagTable] | None = None) -> dict[str, FlagTable]:
+    """Flag tables of ``headers``; with ``unchanged`` (the tables before some
+    headers changed), only ``headers`` are read and the rest are kept."""
+    if unchanged is None:
+        generic = headers.get(GENERIC_FLAG_HEADER)
+        tables = {}
+    else:
+        tables = {p: t for p, t in unchanged.items() if p not in headers}
     outer = None
     if generic is not None:
-        tables[GENERIC_FLAG_HEADER] = read_flag_table(GENERIC_FLAG_HEADER, generic)
+        if unchanged is None or GENERIC_FLAG_HEADER not in tables:
+            tables[GENERIC_FLAG_HEADER] = read_flag_table(GENERIC_FLAG_HEADER, generic)
         outer = generic_values(tables[GENERIC_FLAG_HEADER])
     for path, data in sorted(headers.items()):
         if path != GENERIC_FLAG_HEADER:

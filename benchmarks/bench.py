@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""How much an audit costs next to the ``git grep`` that finds the flag.
+
+Run by hand, not in the test suite:
+
+    python benchmarks/bench.py                 # builds a kernel-sized tree once
+    python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD]
+
+Without --tree it builds (and reuses) a fixture repository of >= 50,000
+files and >= 500 MB with the flag in about 40 files, plus the removal
+series, a 200-commit series and the clean series as an mbox. Every command
+runs --rounds times, alternating with the git grep it is compared with;
+the report gives medians, the ratio of medians and each command's peak RSS
+(the largest process of its tree, git included).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from memdie_audit.kernel_fixture import build_repo, format_patch  # noqa: E402
+
+PATTERN = "_?TIF_MEMDIE"
+AUDIT = [sys.executable, "-m", "memdie_audit"]
+# Runs a command and prints its wall time and the peak RSS of its process
+# tree (RUSAGE_CHILDREN: the largest descendant that was waited for).
+MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+status = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+      status)
+"""
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
+    out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, check=True,
+                         capture_output=True, text=True, env={**os.environ,
+                                                              "PYTHONPATH": str(REPO)}).stdout
+    seconds, rss_kb, status = out.split()
+    return float(seconds), int(rss_kb), int(status)
+
+
+def compare(name: str, audit: list[str], grep: list[str], cwd: Path, rounds: int) -> dict:
+    times: dict[str, list[float]] = {"audit": [], "grep": []}
+    rss: dict[str, int] = {"audit": 0, "grep": 0}
+    measure(grep, cwd)  # warm the page cache for both
+    for _ in range(rounds):
+        for key, command in (("grep", grep), ("audit", audit)):
+            seconds, peak, status = measure(command, cwd)
+            if key == "audit" and status not in (0, 1):
+                raise SystemExit(f"{name}: the audit failed with status {status}")
+            times[key].append(seconds)
+            rss[key] = max(rss[key], peak)
+    result = {"name": name,
+              "audit_s": statistics.median(times["audit"]),
+              "grep_s": statistics.median(times["grep"]),
+              "audit_peak_rss_mb": round(rss["audit"] / 1024, 1),
+              "grep_peak_rss_mb": round(rss["grep"] / 1024, 1)}
+    result["ratio"] = round(result["audit_s"] / result["grep_s"], 2)
+    print(f"{name:<34} audit {result['audit_s']:6.2f}s  git grep {result['grep_s']:6.2f}s  "
+          f"ratio {result['ratio']:4.2f}  peak RSS {result['audit_peak_rss_mb']:6.1f} MB "
+          f"(git grep {result['grep_peak_rss_mb']:.1f} MB)", flush=True)
+    return result
+
+
+def long_series(repo: Path, base: str, commits: int) -> str:
+    """A branch of ``commits`` commits on ``base``, each changing one file
+    that does not mention the flag, written with fast-import (no checkout)."""
+    stream = [f"reset refs/heads/bench/long\nfrom {base}\n"]
+    for number in range(commits):
+        body = f"/* bench change {number} */\nint bench_{number}(void) {{ return {number}; }}\n"
+        message = f"bench: change {number}"
+        stream.append(
+            f"commit refs/heads/bench/long\n"
+            f"committer Bench <bench@example.org> {1_500_000_000 + number} +0000\n"
+            f"data {len(message)}\n{message}\n"
+            f"M 100644 inline drivers/bench/file{number % 50}.c\n"
+            f"data {len(body.encode())}\n{body}\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], check=True,
+                   input="".join(stream).encode())
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", "bench/long"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def fixture_tree(workdir: Path, files: int, megabytes: int) -> tuple[Path, str, dict]:
+    repo_path = workdir / "linux"
+    meta = workdir / "meta.json"
+    if not meta.exists():
+        shutil.rmtree(workdir, ignore_errors=True)
+        print(f"building a {files}-file, {megabytes} MB tree in {repo_path} ...", flush=True)
+        repo = build_repo(repo_path, series=("clean",), pad=(files, megabytes))
+        long_head = long_series(repo_path, repo.heads["clean"], 200)
+        (workdir / "clean.mbx").write_bytes(format_patch(repo_path, repo.base,
+                                                         repo.heads["clean"]))
+        meta.write_text(json.dumps({"base": repo.base, "clean": repo.heads["clean"],
+                                    "long": long_head}))
+    return repo_path, json.loads(meta.read_text())["base"], json.loads(meta.read_text())
+
+
+def describe(repo: Path, rev: str) -> str:
+    files = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-l", rev], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    size = sum(int(f.split()[3]) for f in files if f.split()[3].isdigit())
+    hits = subprocess.run(["git", "-C", str(repo), "grep", "-l", "-w", "-E", PATTERN, rev],
+                          capture_output=True, text=True).stdout.splitlines()
+    return f"{len(files)} files, {size / 2**20:.0f} MB, the flag in {len(hits)} files"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--tree", type=Path, help="a real kernel checkout (git)")
+    p.add_argument("--series", help="with --tree: a removal series BASE..HEAD to time")
+    p.add_argument("--mbox", type=Path, help="with --tree and --series: the series as an mbox")
+    p.add_argument("--workdir", type=Path,
+                   default=Path(tempfile.gettempdir()) / "memdie-audit-bench")
+    p.add_argument("--files", type=int, default=50_000)
+    p.add_argument("--megabytes", type=int, default=500)
+    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--json", type=Path, help="also write the results here")
+    args = p.parse_args()
+
+    if args.tree:
+        repo = args.tree.resolve()
+        head = "HEAD"
+        base = args.series.partition("..")[0] if args.series else None
+        meta = {}
+    else:
+        repo, base, meta = fixture_tree(args.workdir, args.files, args.megabytes)
+        head = base
+    print(f"tree: {repo} at {head}: {describe(repo, head)}")
+    results = []
+    grep = ["git", "grep", "-n", "-w", "-E", PATTERN]
+    results.append(compare("inventory --rev", [*AUDIT, str(repo), "--rev", head, "--format",
+                                               "json", "-o", os.devnull],
+                           [*grep, head], repo, args.rounds))
+    series = args.series or (f"{meta['base']}..{meta['clean']}" if meta else None)
+    if series:
+        base = series.partition("..")[0]
+        results.append(compare("series (4-commit removal)", [*AUDIT, str(repo), "--series",
+                                                            series, "--format", "json"],
+                               [*grep, base], repo, args.rounds))
+    mbox = args.mbox or (args.workdir / "clean.mbx" if meta else None)
+    if mbox:
+        results.append(compare("mbox (same series)", [*AUDIT, str(repo), "--mbox", str(mbox),
+                                                      "--format", "json"],
+                               [*grep, base], repo, args.rounds))
+    if meta:
+        results.append(compare("series (200 more commits)",
+                               [*AUDIT, str(repo), "--series", f"{meta['base']}..{meta['long']}",
+                                "--format", "json"], [*grep, meta["base"]], repo, args.rounds))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    started = time.strftime("%Y-%m-%d")
+    print(f"({started}, {os.cpu_count()} cores, median of {args.rounds} rounds)")
+
+
+if __name__ == "__main__":
+    main()
