@@ -51,6 +51,11 @@ class Audit:
     base_rev: str | None = None
     base: Snapshot | None = None
     commits: list[CommitAudit] = field(default_factory=list)
+    # (path, line) -> numbered source lines around a finding (see context.py)
+    source_context: dict[tuple[str, int], list[tuple[int, str]]] = field(default_factory=dict)
+
+    def source_lines(self, path: str, line: int) -> list[tuple[int, str]] | None:
+        return self.source_context.get((path, line))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

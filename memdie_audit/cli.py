@@ -36,7 +36,7 @@ class Terminated(Exception):
 def _on_sigterm(signum: int, frame: object) -> NoReturn:
     raise Terminated()
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +66,8 @@ def parser() -> argparse.ArgumentParser:
                    help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
+    p.add_argument("--html", metavar="FILE",
+                   help="also write the HTML report to FILE (one self-contained page)")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="exit 1 when a finding of this severity or worse exists")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -74,30 +76,45 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> Audit:
     from .audit import audit_tree, check_symbol
+    from .context import attach_context
     from .history import parse_range
     from .mbox import mailed_series
     from .series import audit_series, terminal_progress
-    from .source import open_source, repository, resolve_commit
+    from .source import GitTree, open_source, repository, resolve_commit
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
     if not (args.series or args.mbox):
-        return audit_tree(open_source(args.tree, args.rev), args.symbol)
+        source = open_source(args.tree, args.rev)
+        audit = audit_tree(source, args.symbol)
+        attach_context(audit, lambda _commit, paths: source.read(paths))
+        return audit
     check_symbol(args.symbol)
     top = repository(args.tree, "--series" if args.series else "--mbox")
     if args.series:
         base, head = parse_range(args.series)
-        return audit_series(top, resolve_commit(top, base), resolve_commit(top, head),
-                            args.symbol, progress=terminal_progress)
+        audit = audit_series(top, resolve_commit(top, base), resolve_commit(top, head),
+                             args.symbol, progress=terminal_progress)
+        attach_context(audit, lambda commit, paths: GitTree(top, commit or audit.rev).read(paths))
+        return audit
     with mailed_series(top, args.mbox, args.base) as mailed:
-        return audit_series(top, mailed.base, mailed.head, args.symbol, env=mailed.env,
-                            label=f"{top} + {args.mbox}", progress=terminal_progress)
+        audit = audit_series(top, mailed.base, mailed.head, args.symbol, env=mailed.env,
+                             label=f"{top} + {args.mbox}", progress=terminal_progress)
+        attach_context(audit, lambda commit, paths: GitTree(top, commit or audit.rev,
+                                                            env=mailed.env).read(paths))
+        return audit
 
 
 def writer(fmt: str) -> Callable[[Audit, TextIO], None]:
     if fmt == "json":
         from .jsonreport import write_json
         return write_json
+    if fmt == "sarif":
+        from .sarifreport import write_sarif
+        return write_sarif
+    if fmt == "html":
+        from .htmlreport import write_html
+        return lambda audit, out: write_html(audit, out, audit.source_lines)
     from .textreport import write_text
     return write_text
 
@@ -131,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser().parse_args(argv)
         audit = run(args)
         write_report(audit, args.format, args.output, sys.stdout)
+        if args.html:
+            write_report(audit, "html", args.html, sys.stdout)
         from .model import Severity
         return EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
     except AuditError as err:

@@ -7,14 +7,19 @@ import argparse
 import shutil
 import tempfile
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .audit import Audit, audit_tree
+from .context import attach_context
 from .errors import AuditError
+from .htmlreport import render_html
 from .model import Severity
 from .series import audit_series
 from .source import GitTree
 from .textreport import write_text
+
+if TYPE_CHECKING:
+    from .kernel_fixture import FixtureRepo
 
 
 class _DemoParser(argparse.ArgumentParser):
@@ -27,7 +32,8 @@ def _parser() -> argparse.ArgumentParser:
                     description="Build a kernel-like git tree with a TIF_MEMDIE removal series "
                                 "(a clean and a flawed version) and audit it.")
     p.add_argument("dir", nargs="?", metavar="DIR",
-                   help="where to build the tree (kept); default: a temporary directory")
+                   help="where to build the tree (kept, with the HTML reports of both series); "
+                        "default: a temporary directory")
     return p
 
 
@@ -41,27 +47,33 @@ def run_demo(argv: list[str], out: TextIO) -> int:
         root = Path(args.dir)
         if root.exists() and any(root.iterdir()):
             raise AuditError(f"demo: {root} is not empty; give a new or empty directory")
-        return _demo(build_repo(root / "linux", series=("clean", "flawed")), out, kept=True)
+        return _demo(build_repo(root / "linux", series=("clean", "flawed")), out, reports=root)
     with tempfile.TemporaryDirectory(prefix="memdie-audit-demo-") as folder:
         try:
             return _demo(build_repo(Path(folder) / "linux", series=("clean", "flawed")), out,
-                         kept=False)
+                         reports=None)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _demo(repo, out: TextIO, kept: bool) -> int:  # noqa: ANN001 - FixtureRepo
+def _demo(repo: FixtureRepo, out: TextIO, reports: Path | None) -> int:
     path = repo.path
     out.write(f"memdie-audit demo: a kernel-like tree with {len(repo.arches)} arches in {path}"
-              f"{'' if kept else ' (removed afterwards; give a DIR to keep it)'}\n")
+              f"{'' if reports else ' (removed afterwards; give a DIR to keep it)'}\n")
     audits: list[tuple[str, Audit]] = [
         (f"memdie-audit {path} --rev master",
          audit_tree(GitTree(path, repo.base), "TIF_MEMDIE")),
     ]
     for variant in ("clean", "flawed"):
-        audits.append((f"memdie-audit {path} --series master..series/{variant}",
-                       audit_series(path, repo.base, repo.heads[variant], "TIF_MEMDIE",
-                                    label=str(path))))
+        audit = audit_series(path, repo.base, repo.heads[variant], "TIF_MEMDIE", label=str(path))
+        attach_context(audit, lambda commit, paths, a=audit: GitTree(path, commit or a.rev)
+                       .read(paths))
+        command = f"memdie-audit {path} --series master..series/{variant}"
+        if reports:
+            report = reports / f"report-{variant}.html"
+            report.write_text(render_html(audit, audit.source_lines), encoding="utf-8")
+            command += f" --html {report}"
+        audits.append((command, audit))
     statuses = []
     for command, audit in audits:
         out.write(f"\n$ {command}\n")

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import git
+
 from memdie_audit import mbox as mbox_module
 from memdie_audit.cli import main
 from memdie_audit.kernel_fixture import build_repo, format_patch

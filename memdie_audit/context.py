@@ -1,0 +1,36 @@
+"""The source lines around each finding, read once after an audit so that
+reports can show them (an mbox's temporary commits are gone by then)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .audit import Audit
+
+RADIUS = 3  # lines before and after a finding's line
+
+# Reads some paths at a commit (None: the audited tree itself).
+Reader = Callable[[str | None, list[str]], dict[str, bytes]]
+
+
+def attach_context(audit: Audit, read: Reader) -> None:
+    """Fill ``audit.source_context`` for every finding with a location, from
+    the file as it is at the finding's commit (the audited tree otherwise)."""
+    wanted: dict[str | None, set[str]] = {}
+    for f in audit.findings:
+        if f.path and f.line:
+            wanted.setdefault(f.commit, set()).add(f.path)
+    for commit, paths in wanted.items():
+        contents = read(commit, sorted(paths))
+        for f in audit.findings:
+            if f.commit == commit and f.path in contents and f.line:
+                key = (f.path, f.line)
+                if key not in audit.source_context:
+                    audit.source_context[key] = lines_around(contents[f.path], f.line)
+
+
+def lines_around(data: bytes, line: int, radius: int = RADIUS) -> list[tuple[int, str]]:
+    lines = data.split(b"\n")
+    low, high = max(1, line - radius), min(len(lines), line + radius)
+    return [(n, lines[n - 1].rstrip(b"\r").decode("utf-8", "replace")[:400])
+            for n in range(low, high + 1)]

@@ -1,0 +1,278 @@
+"""``--format html`` / ``--html FILE``: the reviewer's report, one
+self-contained page.
+
+The CSS (and a little JavaScript that only adds sorting and filtering) is
+read from ``reports/`` and inlined; a Content-Security-Policy allows exactly
+those two blocks and nothing from the network, so the page makes no request
+even if some untrusted text slipped past the escaping. Everything taken from
+the tree or the mbox goes through Jinja2's autoescape; on top of that, the
+``{``/``}`` of every such string are written as character references so
+that no client-side template engine can ever evaluate them.
+
+The template gets one context dict, built by :func:`report_context`:
+
+``symbol``, ``mask``, ``mode``, ``tree``, ``rev``, ``base_rev``, ``version``
+    what was audited, as strings (revs may be None);
+``verdict``
+    ``{"clean", "errors", "warnings", "notes", "by_rule": [(rule, severity, n)]}``;
+``matrix``
+    :class:`reportmodel.Matrix` — the arch × commit matrix;
+``bitmaps``
+    ``{"attention": [reportmodel.BitMap], "quiet": [...]}``: headers where more than
+    the flag's own bit changed, and the rest;
+``findings``
+    [:class:`FindingView`], sorted as the text report sorts them;
+``filters``
+    ``{"severities", "rules", "arches"}``: the values present, for the controls;
+``commits``
+    [:class:`CommitView`] (empty for a tree audit);
+``inventory``
+    [:class:`InventoryGroup`] for the head, with
+    ``inventory_total`` and ``inventory_files``;
+``rules``
+    ``rules.RULES``;
+``css``, ``js``, ``csp``
+    the inlined stylesheet and script and the policy that admits them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, TextIO
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from . import __version__
+from .audit import Audit, CommitAudit
+from .model import Finding, Kind, Occurrence, Severity
+from .reportmodel import COMMON, build_bitmaps, build_matrix
+from .rules import RULES
+from .snapshot import Snapshot
+
+SourceLines = Callable[[str, int], "list[tuple[int, str]] | None"]
+CONTEXT = 3  # lines of source shown either side of a finding
+
+TEMPLATE = "report.html.j2"
+
+
+def _finalize(value: Any) -> Any:
+    """Escape untrusted strings here, braces included; Markup (our own CSS
+    and JS) passes unchanged."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        text = str(escape(value))
+        return Markup(text.replace("{", "&#123;").replace("}", "&#125;"))
+    return value
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    """The one Jinja2 environment of the package, created on first use."""
+    return Environment(loader=PackageLoader("memdie_audit", "reports"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       trim_blocks=True, lstrip_blocks=True, finalize=_finalize)
+
+
+def _asset(name: str) -> str:
+    env = environment()
+    assert env.loader is not None
+    return env.loader.get_source(env, name)[0]
+
+
+def _digest(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# --- findings, commits, inventory: the lists of the report ----------------------------
+
+
+@dataclass(frozen=True)
+class FindingView:
+    anchor: str
+    finding: Finding
+    summary: str  # the rule's one-line summary
+    where: str  # path:line:col, or "" without a path
+    commit_number: int | None
+    commit_sha: str | None
+    commit_subject: str
+    context: tuple[tuple[int, str, bool], ...]  # line number, text, is the finding's line
+    context_note: str
+    same_as: str | None = None  # anchor of an earlier finding showing the same lines
+
+    @property
+    def severity(self) -> str:
+        return self.finding.severity.value
+
+
+def _lines_of(data: bytes, line: int) -> list[tuple[int, str]]:
+    text = data.decode("utf-8", errors="replace").splitlines()
+    if not 1 <= line <= len(text):
+        return []
+    low, high = max(1, line - CONTEXT), min(len(text), line + CONTEXT)
+    return [(n, text[n - 1]) for n in range(low, high + 1)]
+
+
+def _occurrence_at(snapshots: Iterable[Snapshot | None], path: str, line: int
+                   ) -> Occurrence | None:
+    for snapshot in snapshots:
+        if snapshot is None:
+            continue
+        for o in snapshot.occurrences.get(path, ()):
+            if o.line == line:
+                return o
+    return None
+
+
+def finding_context(audit: Audit, f: Finding, source_lines: SourceLines | None
+                    ) -> tuple[list[tuple[int, str]], str]:
+    """Source lines around a finding, and where they were read from."""
+    if not f.path or not f.line:
+        return [], ""
+    for snapshot, label in ((audit.head, "head"), (audit.base, "base")):
+        if snapshot is not None and f.path in snapshot.header_text:
+            lines = _lines_of(snapshot.header_text[f.path], f.line)
+            if lines:
+                return lines, "" if audit.mode == "tree" else f"flag header at the {label}"
+    if source_lines is not None:
+        lines = source_lines(f.path, f.line)
+        if lines:
+            return list(lines), ""
+    o = _occurrence_at((audit.head, audit.base), f.path, f.line)
+    if o is not None:
+        return [(o.line, o.text)], "the occurrence's own line"
+    return [], "source not available"
+
+
+def build_findings(audit: Audit, source_lines: SourceLines | None) -> list[FindingView]:
+    numbers = {c.sha: (i, c) for i, c in enumerate(audit.commits, 1)}
+    views = []
+    shown: dict[tuple[str, int], str] = {}
+    for index, f in enumerate(sorted(audit.findings, key=lambda f: f.sort_key), 1):
+        number, commit = numbers.get(f.commit or "", (None, None))
+        lines, note = finding_context(audit, f, source_lines)
+        where = f.path or ""
+        if f.path and f.line:
+            where += f":{f.line}" + (f":{f.column}" if f.column else "")
+        rule = RULES.get(f.rule)
+        anchor = f"finding-{index}"
+        key = (f.path or "", f.line or 0)
+        same_as = shown.get(key) if lines else None
+        if lines and same_as is None:
+            shown[key] = anchor
+        views.append(FindingView(
+            anchor, f, rule.summary if rule else "", where, number, f.commit,
+            commit.subject if commit else "",
+            tuple((n, text, n == f.line) for n, text in lines), note, same_as))
+    return views
+
+
+@dataclass(frozen=True)
+class CommitView:
+    number: int
+    commit: CommitAudit
+    removed: tuple[tuple[str, int], ...]
+    added: tuple[tuple[str, int], ...]
+    findings: tuple[FindingView, ...]
+
+    @property
+    def anchor(self) -> str:
+        return f"commit-{self.number}"
+
+
+def _counts(counter: Counter[Kind]) -> tuple[tuple[str, int], ...]:
+    return tuple((f"{kind.value}{'s' * (n != 1)}", n) for kind, n in
+                 sorted(counter.items(), key=lambda kv: list(Kind).index(kv[0])) if n)
+
+
+def build_commits(audit: Audit, findings: list[FindingView]) -> list[CommitView]:
+    return [CommitView(number, c, _counts(c.removed), _counts(c.added),
+                       tuple(v for v in findings if v.commit_sha == c.sha))
+            for number, c in enumerate(audit.commits, 1)]
+
+
+@dataclass(frozen=True)
+class InventoryGroup:
+    kind: str
+    total: int
+    by_arch: tuple[tuple[str, tuple[Occurrence, ...]], ...]
+
+
+def build_inventory(snapshot: Snapshot) -> list[InventoryGroup]:
+    groups = []
+    occurrences = snapshot.all_occurrences()
+    for kind in Kind:
+        items = [o for o in occurrences if o.kind is kind]
+        if not items:
+            continue
+        by_arch: dict[str, list[Occurrence]] = {}
+        for o in items:
+            by_arch.setdefault(o.arch or COMMON, []).append(o)
+        ordered = sorted(by_arch.items(), key=lambda kv: (kv[0] == COMMON, kv[0]))
+        groups.append(InventoryGroup(kind.value, len(items),
+                                     tuple((a, tuple(os)) for a, os in ordered)))
+    return groups
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def report_context(audit: Audit, source_lines: SourceLines | None = None) -> dict[str, Any]:
+    """The template's context dict (documented in the module docstring)."""
+    findings = build_findings(audit, source_lines)
+    bitmaps = build_bitmaps(audit)
+    inventory = build_inventory(audit.head)
+    css, js = _asset("report.css"), _asset("report.js")
+    by_rule: dict[str, int] = {}
+    for f in audit.findings:
+        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
+    tally = sorted(((rule, RULES[rule].severity.value if rule in RULES else "note", n)
+                    for rule, n in by_rule.items()),
+                   key=lambda t: (-Severity(t[1]).rank, t[0]))
+    errors, warnings, notes = (audit.count(s) for s in Severity)
+    return {
+        "symbol": audit.symbol,
+        "mask": "_" + audit.symbol,
+        "mode": audit.mode,
+        "tree": audit.tree,
+        "rev": audit.rev,
+        "base_rev": audit.base_rev,
+        "version": __version__,
+        "verdict": {"clean": errors == 0, "errors": errors, "warnings": warnings,
+                    "notes": notes, "by_rule": tally},
+        "matrix": build_matrix(audit),
+        "bitmaps": {"attention": [m for m in bitmaps if m.attention],
+                    "quiet": [m for m in bitmaps if not m.attention]},
+        "findings": findings,
+        "filters": {
+            "severities": [s.value for s in Severity
+                           if any(f.severity is s for f in audit.findings)],
+            "rules": sorted({f.rule for f in audit.findings}),
+            "arches": sorted({f.arch or COMMON for f in audit.findings},
+                             key=lambda a: (a == COMMON, a)),
+        },
+        "commits": build_commits(audit, findings),
+        "inventory": inventory,
+        "inventory_total": sum(g.total for g in inventory),
+        "inventory_files": len(audit.head.occurrences),
+        "rules": RULES,
+        "css": Markup(css),
+        "js": Markup(js),
+        "csp": (f"default-src 'none'; style-src {_digest(css)}; script-src {_digest(js)}; "
+                "img-src 'none'; form-action 'none'; base-uri 'none'"),
+    }
+
+
+def render_html(audit: Audit, source_lines: SourceLines | None = None) -> str:
+    """The report as one HTML document. ``source_lines(path, line)`` returns
+    numbered lines around ``line`` of ``path`` (or None); without it a
+    finding outside the flag headers shows only its occurrence's line."""
+    return environment().get_template(TEMPLATE).render(report_context(audit, source_lines))
+
+
+def write_html(audit: Audit, out: TextIO, source_lines: SourceLines | None = None) -> None:
+    out.write(render_html(audit, source_lines))

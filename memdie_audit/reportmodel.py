@@ -1,0 +1,367 @@
+"""The two grids of the HTML report, as plain values for the template: the
+arch × commit matrix and the per-header bit maps.
+
+Nothing here formats HTML; everything that came from the tree or the mbox
+stays a plain string and is escaped by the template.
+
+Matrix cell states — the words of ``CommitAudit.arch_states`` (filled by
+``removal.arch_states``), one per row and column:
+
+``defined``
+    the arch's own headers define SYMBOL;
+``mask``
+    only ``_SYMBOL`` is left: the bit is gone, its mask survives;
+``removed``
+    the base defined one of them, this tree state defines neither;
+``absent``
+    neither is defined and the base defined none (e.g. arches that take
+    their bits from asm-generic);
+``broken``
+    a reference built for the arch sees no definition: the build breaks;
+``used``
+    (common-code row only) references that all resolve.
+
+The row keys are the arch names, ``generic`` (include/asm-generic) and
+``common code``. For the base and the last commit the report also has the
+snapshots, so those cells add what a word cannot: how many references
+break, and the definition state underneath ``broken``. A commit without
+``arch_states`` (an Audit made by older code) gets a best-effort state
+inferred from base, head and its findings, marked as inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .arches import GENERIC, GENERIC_FLAG_HEADER, arch_of
+from .audit import Audit
+from .flagtable import compatible
+from .model import Finding, FlagDef, FlagTable, Kind
+from .removal import COMMON, arch_states, breaks
+from .snapshot import Snapshot
+
+STATE_WORDS = ("defined", "mask", "removed", "absent", "broken", "used")
+_SHA = re.compile(r"\b[0-9a-f]{12}\b")
+
+
+# --- arch × commit matrix ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One matrix cell: ``state`` is a word of the vocabulary above."""
+
+    state: str
+    broken: int | None = None  # references without a definition, where counted
+    beneath: str | None = None  # the definition state under "broken", where known
+    inferred: bool = False
+    leftover: bool = False  # the flag survives at the end of the series
+
+    @property
+    def label(self) -> str:
+        if self.state == "broken":
+            return f"BROKEN {self.broken}" if self.broken else "BROKEN"
+        return self.state if self.state in STATE_WORDS else (self.state or "?")
+
+    @property
+    def css(self) -> str:
+        word = self.state if self.state in STATE_WORDS else "unknown"
+        return f"st-{word}" + (" leftover" if self.leftover else "") + \
+            (" inferred" if self.inferred else "")
+
+    @property
+    def title(self) -> str:
+        words = {"defined": "the flag is defined", "mask": "only its mask is defined",
+                 "removed": "defined in the base, removed here",
+                 "absent": "never defined here", "used": "references, all resolved",
+                 "broken": "references see no definition: the build breaks"}
+        text = words.get(self.state, f"state {self.state!r}")
+        if self.broken:
+            text += f" ({self.broken} reference{'s' * (self.broken != 1)})"
+        if self.beneath and self.beneath != "broken":
+            text += f"; definition: {self.beneath}"
+        if self.inferred:
+            text += "; inferred from the base, the head and this commit's findings"
+        return text
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # "base", "tree" or the commit's 1-based number
+    label: str
+    sha: str | None
+    subject: str = ""
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
+    note: str = ""  # e.g. "generic bits"
+
+    @property
+    def at_end(self) -> Cell:
+        return self.cells[-1]
+
+
+@dataclass(frozen=True)
+class Matrix:
+    columns: tuple[Column, ...]
+    rows: tuple[Row, ...]
+    summary: tuple[tuple[str, int, tuple[str, ...]], ...]  # state, count, rows — at the end
+
+
+def _snapshot_cells(snapshot: Snapshot, base: Snapshot) -> dict[str, Cell]:
+    """Exact cells for a tree state we hold: state word, broken count, beneath."""
+    found = breaks(snapshot, base)
+    words = arch_states(snapshot, base, found)
+    plain = arch_states(snapshot, base, [])
+    counts: Counter[str] = Counter()
+    for b in found:
+        counts.update(b.arches)
+        if b.occurrence.arch is None:
+            counts[COMMON] += 1
+        elif b.occurrence.arch == GENERIC:
+            counts[GENERIC] += 1
+    return {key: Cell(word, counts[key] or None if word == "broken" else None,
+                      plain.get(key) if word == "broken" else None)
+            for key, word in words.items()}
+
+
+def _inferred_states(audit: Audit, first: Mapping[str, Cell], last: Mapping[str, Cell]
+                     ) -> list[dict[str, Cell]]:
+    """Best effort for commits without ``arch_states``: a row's definition
+    changes at the first commit that removes (or adds) definitions, and the
+    bisect-break windows mark what breaks in between."""
+    commits = audit.commits
+    removing = next((i for i, c in enumerate(commits)
+                     if c.removed[Kind.DEFINITION] or c.removed[Kind.MASK]), len(commits) - 1)
+    adding = next((i for i, c in enumerate(commits)
+                   if c.added[Kind.DEFINITION] or c.added[Kind.MASK]), len(commits) - 1)
+    columns: list[dict[str, Cell]] = []
+    for index in range(len(commits)):
+        column = {}
+        for key, end in last.items():
+            start = first.get(key, Cell("absent"))
+            before, after = start.beneath or start.state, end.beneath or end.state
+            turn = removing if _rank(after) < _rank(before) else adding
+            column[key] = Cell(before if index < turn else after, inferred=True)
+        columns.append(column)
+    shas = [c.sha for c in commits]
+    for index, commit in enumerate(commits):
+        for f in commit.findings:
+            if f.rule != "bisect-break":
+                continue
+            window = _bisect_window(f, shas, index)
+            sites = [arch_of(site.split(":", 1)[0]) for site in f.related]
+            for at in window:
+                column = columns[at]
+                for key, cell in column.items():
+                    hit = (key in sites or (None in sites and key != COMMON)
+                           or (key == COMMON and None in sites))
+                    if hit and cell.state != "defined":
+                        column[key] = Cell("broken", beneath=cell.state, inferred=True)
+    return columns
+
+
+def _rank(state: str) -> int:
+    return {"defined": 3, "mask": 2, "used": 1}.get(state, 0)
+
+
+def _bisect_window(f: Finding, shas: list[str], first: int) -> range:
+    """The commits a bisect-break finding spans, read back from its message."""
+    named = _SHA.findall(f.message.split(";", 1)[0])
+    last = first
+    for short in named[1:2]:
+        last = next((i for i, sha in enumerate(shas) if sha.startswith(short)), first)
+    if "not repaired" in f.message:
+        last = len(shas) - 1
+    return range(first, max(first, last) + 1)
+
+
+def build_matrix(audit: Audit) -> Matrix:
+    head, base = audit.head, audit.base or audit.head
+    end = _snapshot_cells(head, base)
+    if audit.mode != "series" or audit.base is None:
+        columns = [Column("tree", "tree", audit.rev)]
+        per_column = [end]
+    else:
+        start = _snapshot_cells(base, base)
+        columns = [Column("base", "base", audit.base_rev)]
+        per_column = [start]
+        inferred: list[dict[str, Cell]] | None = None
+        for number, commit in enumerate(audit.commits, 1):
+            columns.append(Column(str(number), str(number), commit.sha, commit.subject,
+                                  f"commit-{number}"))
+            if number == len(audit.commits):
+                per_column.append(end)
+                continue
+            states = getattr(commit, "arch_states", None)
+            if states:
+                per_column.append({k: Cell(v) for k, v in states.items()})
+            else:
+                inferred = inferred or _inferred_states(audit, start, end)
+                per_column.append(inferred[number - 1])
+    keys = sorted({k for column in per_column for k in column} - {GENERIC, COMMON})
+    if GENERIC_FLAG_HEADER in head.tables or (audit.base and
+                                                GENERIC_FLAG_HEADER in audit.base.tables):
+        keys.append(GENERIC)
+    keys.append(COMMON)
+    series = audit.mode == "series"
+    rows = []
+    for key in keys:
+        cells = [column.get(key, Cell("?")) for column in per_column]
+        last = cells[-1]
+        if series and (last.state in ("defined", "mask") or last.beneath in ("defined", "mask")):
+            cells[-1] = Cell(last.state, last.broken, last.beneath, last.inferred, True)
+        note = "generic bits" if key in head.generic_arches else ""
+        rows.append(Row(key, key, tuple(cells), note))
+    summary: dict[str, list[str]] = {}
+    for row in rows:
+        summary.setdefault(row.at_end.state, []).append(row.label)
+    order = {w: i for i, w in enumerate(("broken", "defined", "mask", "used", "removed",
+                                         "absent"))}
+    return Matrix(tuple(columns), tuple(rows), tuple(
+        (state, len(names), tuple(names))
+        for state, names in sorted(summary.items(), key=lambda s: order.get(s[0], 9))))
+
+
+# --- bit maps -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BitName:
+    name: str
+    condition: str | None
+    symbol: bool = False  # the flag being removed
+    moved_from: int | None = None  # renumbered: its bit in the base
+    moved_to: int | None = None
+
+
+@dataclass(frozen=True)
+class BitCell:
+    bit: int
+    names: tuple[BitName, ...]
+    marks: frozenset[str]  # freed, duplicate, exclusive, moved, symbol, out-of-range
+    was: tuple[str, ...] = ()  # a freed bit: who held it before
+
+    @property
+    def css(self) -> str:
+        return " ".join(["bit"] + sorted(self.marks) + ([] if self.names else ["empty"]))
+
+
+@dataclass(frozen=True)
+class BitRow:
+    label: str  # "before", "after" or "tree"
+    cells: tuple[BitCell, ...]
+    beyond: tuple[BitCell, ...]  # bits at or past the width (bit-range)
+    unresolved: tuple[FlagDef, ...]  # bits whose value could not be computed
+
+
+@dataclass(frozen=True)
+class BitMap:
+    path: str
+    arch: str | None
+    width: int
+    rows: tuple[BitRow, ...]
+    notes: tuple[str, ...]
+    attention: bool  # something beyond the flag's own bit changed: shown open
+    visible: int  # cells drawn per row: the bits up to the last one in use, by 16s
+    symbol_bit: int | None = None  # the flag's bit before the series (or in the tree)
+
+    @property
+    def anchor(self) -> str:
+        return "bits-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.path)
+
+
+def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
+             after: bool) -> BitRow:
+    by_bit: dict[int, list[FlagDef]] = {}
+    for flag in table.bits:
+        if flag.value is not None and flag.alias_of is None:
+            by_bit.setdefault(flag.value, []).append(flag)
+    other_bits = {f.name: f.value for f in other.bits} if other else {}
+    other_names: dict[int, list[str]] = {}
+    for f in other.bits if other else ():
+        if f.value is not None and f.alias_of is None:
+            other_names.setdefault(f.value, []).append(f.name)
+    other_used = set(other_names)
+
+    def cell(bit: int) -> BitCell:
+        flags = by_bit.get(bit, [])
+        marks: set[str] = set()
+        names = []
+        for flag in flags:
+            old = other_bits.get(flag.name)
+            moved = other is not None and old is not None and old != flag.value
+            names.append(BitName(flag.name, flag.condition, flag.name == symbol,
+                                 old if moved and after else None,
+                                 old if moved and not after else None))
+            if moved:
+                marks.add("moved")
+            if flag.name == symbol:
+                marks.add("symbol")
+        if len(flags) > 1:
+            clash = any(compatible(a.context, b.context)
+                        for i, a in enumerate(flags) for b in flags[:i])
+            marks.add("duplicate" if clash else "exclusive")
+        was: tuple[str, ...] = ()
+        if other is not None and bool(flags) != (bit in other_used):
+            if not flags:  # empty after, used before: freed by the series
+                marks.add("freed")
+                was = tuple(other_names.get(bit, ()))
+            elif not after:  # used before, empty after: the series frees it
+                marks.add("freed")
+        if bit >= table.width:
+            marks.add("out-of-range")
+        return BitCell(bit, tuple(names), frozenset(marks), was)
+
+    beyond = tuple(cell(b) for b in sorted(by_bit) if b >= table.width or b < 0)
+    return BitRow(label, tuple(cell(b) for b in range(table.width)), beyond,
+                  tuple(f for f in table.bits if f.value is None))
+
+
+def build_bitmaps(audit: Audit) -> list[BitMap]:
+    head, base = audit.head, audit.base
+    symbol = audit.symbol
+    paths = sorted(set(head.tables) | set(base.tables if base else ()))
+    maps = []
+    for path in paths:
+        after = head.tables.get(path)
+        before = base.tables.get(path) if base else None
+        rows, notes = [], []
+        if before is not None:
+            rows.append(_bit_row("before", before, symbol, after, after=False))
+        if after is not None:
+            rows.append(_bit_row("after" if base else "tree", after, symbol, before,
+                                 after=True))
+        elif base is not None:
+            notes.append("header deleted by the series")
+        table = after or before
+        assert table is not None
+        marks = {m for row in rows for c in (*row.cells, *row.beyond) for m in c.marks}
+        if before is not None and after is not None:
+            if before.bit(symbol) and after.bit(symbol):
+                notes.append(f"{symbol} is still defined after the series")
+            if after.mask("_" + symbol):
+                notes.append(f"_{symbol} is still defined after the series")
+            moved = sorted(n.name for c in rows[-1].cells for n in c.names if n.moved_from
+                           is not None)
+            if moved:
+                notes.append("renumbered: " + ", ".join(moved))
+        if "duplicate" in marks:
+            notes.append("two flags share a bit")
+        if "out-of-range" in marks or any(row.beyond for row in rows):
+            notes.append(f"a bit beyond the {table.width}-bit flags word")
+        attention = bool(marks & {"duplicate", "moved", "out-of-range"} or notes)
+        used = [c.bit for row in rows for c in row.cells if c.names or c.marks]
+        visible = min(table.width, max(16, -(-(max(used, default=0) + 1) // 16) * 16))
+        own = (before or table).bit(symbol)
+        maps.append(BitMap(path, table.arch, table.width, tuple(rows), tuple(notes),
+                           attention, visible, own.value if own else None))
+    return maps

@@ -1,0 +1,147 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning services.
+
+One run; ``tool.driver.rules`` lists every rule of :data:`rules.RULES` in
+registry order, so ``ruleIndex`` is stable across runs. Locations are
+relative to the tree (``uriBaseId`` ``SRCROOT``); a finding without a path
+(a merge commit) has none. ``partialFingerprints`` hash the rule, the path
+and the source text of the finding's line (or, where that is unknown, its
+message with line numbers and shas taken out), never the line number: a
+finding keeps its identity when code above it moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from typing import Any, TextIO
+
+from . import __version__
+from .audit import Audit
+from .model import Finding
+from .rules import RULES
+from .snapshot import Snapshot
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+FINGERPRINT = "memdieAudit/v1"
+_RULE_INDEX = {rule_id: index for index, rule_id in enumerate(RULES)}
+_LINE_REF = re.compile(r"\blines? \d+\b")
+_SHA = re.compile(r"\b[0-9a-f]{7,40}\b")
+
+
+def _pascal(rule_id: str) -> str:
+    return "".join(part.capitalize() for part in rule_id.split("-"))
+
+
+def rule_descriptors() -> list[dict[str, Any]]:
+    return [{"id": rule.id, "name": _pascal(rule.id),
+             "shortDescription": {"text": rule.summary},
+             "fullDescription": {"text": rule.help},
+             "help": {"text": f"{rule.summary}. {rule.help}"},
+             "defaultConfiguration": {"level": rule.severity.value},
+             "properties": {"tags": ["thread-info-flag"]}}
+            for rule in RULES.values()]
+
+
+def _line_text(audit: Audit, path: str, line: int) -> str | None:
+    """The source text of a line, where the audit holds it."""
+    snapshots: tuple[Snapshot | None, ...] = (audit.head, audit.base)
+    for snapshot in snapshots:
+        if snapshot is None:
+            continue
+        for o in snapshot.occurrences.get(path, ()):
+            if o.line == line:
+                return o.text
+        data = snapshot.header_text.get(path)
+        if data is not None:
+            lines = data.decode("utf-8", errors="replace").splitlines()
+            if 1 <= line <= len(lines):
+                return lines[line - 1]
+    return None
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def fingerprint_basis(audit: Audit, f: Finding) -> str:
+    """What identifies a finding across runs: rule, path and the code it is
+    about, or its message without the parts that move."""
+    text = _line_text(audit, f.path, f.line) if f.path and f.line else None
+    if text is None:
+        text = _SHA.sub("<sha>", _LINE_REF.sub("line", f.message))
+    return "\0".join((f.rule, f.path or "", f.arch or "", _normalised(text)))
+
+
+def _column(audit: Audit, f: Finding) -> int | None:
+    """The finding's column in Unicode code points (SARIF's columnKind);
+    the audit counts bytes, as git grep does."""
+    if not f.column or not f.path or not f.line:
+        return f.column
+    text = _line_text(audit, f.path, f.line)
+    if text is None:
+        return f.column
+    prefix = text.encode("utf-8")[:f.column - 1]
+    return len(prefix.decode("utf-8", errors="ignore")) + 1
+
+
+def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, Any]:
+    result: dict[str, Any] = {"ruleId": f.rule, "level": f.severity.value,
+                              "message": {"text": f.message}}
+    if f.rule in _RULE_INDEX:
+        result["ruleIndex"] = _RULE_INDEX[f.rule]
+    if f.path:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"}}
+        if f.line:
+            region = {"startLine": f.line}
+            column = _column(audit, f)
+            if column:
+                region["startColumn"] = column
+            physical["region"] = region
+        result["locations"] = [{"physicalLocation": physical}]
+    digest = hashlib.sha256(basis.encode("utf-8", errors="surrogateescape")).hexdigest()
+    result["partialFingerprints"] = {FINGERPRINT: f"{digest[:32]}:{occurrence}"}
+    properties: dict[str, Any] = {}
+    if f.commit:
+        properties["commit"] = f.commit
+    if f.arch:
+        properties["arch"] = f.arch
+    if f.related:
+        properties["related"] = list(f.related)
+    if properties:
+        result["properties"] = properties
+    return result
+
+
+def sarif_log(audit: Audit) -> dict[str, Any]:
+    seen: Counter[str] = Counter()
+    results = []
+    for f in sorted(audit.findings, key=lambda f: f.sort_key):
+        basis = fingerprint_basis(audit, f)
+        seen[basis] += 1
+        results.append(_result(audit, f, seen[basis], basis))
+    run_properties: dict[str, Any] = {"symbol": audit.symbol, "mode": audit.mode}
+    if audit.rev:
+        run_properties["rev"] = audit.rev
+    if audit.base_rev:
+        run_properties["base"] = audit.base_rev
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "memdie-audit", "version": __version__,
+                                "semanticVersion": __version__,
+                                "rules": rule_descriptors()}},
+            "originalUriBaseIds": {"SRCROOT": {
+                "description": {"text": "the top of the audited kernel tree"}}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+            "properties": run_properties,
+        }],
+    }
+
+
+def write_sarif(audit: Audit, out: TextIO) -> None:
+    json.dump(sarif_log(audit), out, indent=2)
+    out.write("\n")

@@ -1,0 +1,33 @@
+"""memdie-audit demo: the newcomer's first command."""
+
+from pathlib import Path
+
+from memdie_audit.cli import main
+
+
+def test_demo_builds_audits_and_keeps_reports(tmp_path: Path, capsys) -> None:
+    assert main(["demo", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    commands = [line for line in out.splitlines() if line.startswith("$ memdie-audit")]
+    assert len(commands) == 3
+    assert out.count("(exit status 0)") == 2 and out.count("(exit status 1)") == 1
+    assert "verdict: clean" in out and "verdict: NOT clean" in out
+    for variant in ("clean", "flawed"):
+        page = (tmp_path / "demo" / f"report-{variant}.html").read_text()
+        assert "Arch × commit" in page
+    assert (tmp_path / "demo" / "linux" / ".git").is_dir()
+
+
+def test_demo_in_a_temporary_directory_leaves_nothing(tmp_path: Path, capsys, monkeypatch):
+    import tempfile
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    assert main(["demo"]) == 0
+    assert "removed afterwards" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_refuses_a_directory_with_files(tmp_path: Path, capsys) -> None:
+    (tmp_path / "x").write_text("mine")
+    assert main(["demo", str(tmp_path)]) == 2
+    assert "is not empty" in capsys.readouterr().err

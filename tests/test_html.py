@@ -1,0 +1,285 @@
+"""The reviewer's HTML report: one self-contained page, escaped, readable
+in a real browser with and without JavaScript."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import struct
+import subprocess
+import zlib
+from html import unescape
+from pathlib import Path
+
+import pytest
+from conftest import commit_all, git, make_repo, write_tree
+
+from memdie_audit.audit import Audit
+from memdie_audit.cli import main
+from memdie_audit.htmlreport import render_html
+from memdie_audit.model import Finding, Kind, Occurrence, Severity
+from memdie_audit.series import audit_series
+
+CHROMIUM = "/usr/bin/chromium"
+PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}")
+
+HEADER = ("#ifndef _ASM_THREAD_INFO_H\n#define _ASM_THREAD_INFO_H\n"
+          "struct thread_info {\n\tunsigned long flags;\n};\n"
+          "#define TIF_SIGPENDING\t\t1\n#define TIF_MEMDIE\t\t4\t/* OOM victim */\n"
+          "#define TIF_NOTSC\t\t5\n#define _TIF_MEMDIE\t\t(1 << TIF_MEMDIE)\n#endif\n")
+BASE_FILES = {
+    "arch/foo/include/asm/thread_info.h": HEADER,
+    "arch/bar/include/asm/thread_info.h": HEADER.replace("NOTSC\t\t5", "NOTSC\t\t6"),
+    "mm/oom_kill.c": "void exit_oom_victim(void)\n{\n\tclear_thread_flag(TIF_MEMDIE);\n}\n",
+    "Documentation/oom.txt": "TIF_MEMDIE marks the victim.\n",
+}
+
+
+@dataclasses.dataclass
+class SeriesRepo:
+    path: Path
+    revrange: str
+
+
+def series_repo(root: Path) -> SeriesRepo:
+    """A repository with a flawed removal series: the project's kernel
+    fixture where it is available, else a two-arch tree built here."""
+    try:
+        from memdie_audit.kernel_fixture import build_repo
+    except ImportError:
+        build_repo = None
+    if build_repo is not None:
+        repo = build_repo(root / "linux", series=("flawed",))
+        return SeriesRepo(Path(repo.path), repo.revrange("flawed"))
+    repo = make_repo(root / "linux", BASE_FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    # 1: foo loses bit and mask, but renumbers TIF_NOTSC into the freed bit;
+    #    bar keeps its mask; mm/ still uses the flag: a bisect break.
+    write_tree(repo, {
+        "arch/foo/include/asm/thread_info.h": HEADER.replace(
+            "#define TIF_MEMDIE\t\t4\t/* OOM victim */\n", "").replace(
+            "NOTSC\t\t5", "NOTSC\t\t4").replace("#define _TIF_MEMDIE\t\t(1 << TIF_MEMDIE)\n", ""),
+        "arch/bar/include/asm/thread_info.h": HEADER.replace(
+            "#define TIF_MEMDIE\t\t4\t/* OOM victim */\n", "").replace("NOTSC\t\t5", "NOTSC\t\t6"),
+    })
+    commit_all(repo, "arch: get rid of TIF_MEMDIE")
+    write_tree(repo, {"mm/oom_kill.c": "void exit_oom_victim(void)\n{\n}\n"})
+    head = commit_all(repo, "mm, oom: stop using TIF_MEMDIE")
+    return SeriesRepo(repo, f"{base}..{head}")
+
+
+def chromium_or_skip() -> str:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing under CI: .ci/run installs Debian's chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs this test")
+
+
+def chromium(page: Path, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [chromium_or_skip(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={profile}", *args, page.resolve().as_uri()],
+        capture_output=True, text=True, timeout=180, check=True)
+
+
+def png_pixels(data: bytes) -> tuple[int, int, bytes]:
+    """Width, height and the raw (still filtered) scanlines of a PNG."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width = height = 0
+    idat = b""
+    offset = 8
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        body = data[offset + 8:offset + 8 + length]
+        if kind == b"IHDR":
+            width, height = struct.unpack(">II", body[:8])
+        elif kind == b"IDAT":
+            idat += body
+        offset += 12 + length
+    return width, height, zlib.decompress(idat)
+
+
+def report(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    repo = series_repo(tmp_path)
+    out = tmp_path / "report.html"
+    status = main([str(repo.path), "--series", repo.revrange, "--format", "html",
+                   "-o", str(out), *args])
+    capsys.readouterr()
+    assert status == 1  # the series is flawed
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_is_self_contained(tmp_path: Path, capsys) -> None:
+    html = report(tmp_path, capsys)
+    assert not re.search(r"(?i)\b(?:https?|ftp|wss?):", html), "no URL may reach the network"
+    assert not re.search(r"(?i)<link\b|<img\b|<iframe\b|\bsrc=|@import|url\(", html)
+    assert html.count("<script>") == 1 and html.count("<style>") == 1
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp, "a Content-Security-Policy admits only our own style and script"
+    policy = unescape(csp.group(1))
+    assert "default-src 'none'" in policy and "unsafe-inline" not in policy
+
+
+def test_report_reads_without_javascript(tmp_path: Path, capsys) -> None:
+    html = report(tmp_path, capsys)
+    # The filter form is hidden until the script shows it; every finding is
+    # in the page in text-report order.
+    assert re.search(r'<form id="filters" class="filters" hidden>', html)
+    findings = re.findall(r'<article class="finding sev-(\w+)"', html)
+    assert findings and findings == sorted(findings, key=lambda s: -Severity(s).rank)
+    assert "Not clean" in html and "error" in html
+    assert "<table class=\"matrix\">" in html and 'class="bitmap"' in html
+
+
+def test_browser_renders_matrix_bitmaps_and_findings(tmp_path: Path, capsys) -> None:
+    chromium_or_skip()
+    repo = series_repo(tmp_path)
+    page = tmp_path / "report.html"
+    assert main([str(repo.path), "--series", repo.revrange, "--format", "json",
+                 "-o", str(tmp_path / "report.json"), "--html", str(page)]) == 1
+    capsys.readouterr()
+    expected = json.loads((tmp_path / "report.json").read_text())
+    dom = chromium(page, tmp_path / "profile", "--dump-dom").stdout
+
+    matrix = re.search(r'<table class="matrix">(.*?)</table>', dom, re.S)
+    assert matrix, "the arch × commit matrix is in the page"
+    head = matrix.group(1).split("</thead>")[0]
+    assert head.count("<th scope=\"col\"") == 2 + len(expected["commits"])  # arch, base, commits
+    arches = {t["arch"] for t in expected["flag_tables"] if t["arch"] not in (None, "generic")}
+    for arch in arches:
+        assert f'<th scope="row">{arch}' in matrix.group(1)
+    assert '<th scope="row">common code' in matrix.group(1)
+    assert "BROKEN" in matrix.group(1) and "removed" in matrix.group(1)
+
+    assert dom.count('class="bitmap"') == len({t["path"] for t in expected["flag_tables"]})
+    assert re.search(r'class="bit[^"]*\bfreed\b', dom), "the freed bit is marked"
+    assert re.search(r'class="bit[^"]*\bmoved\b', dom), "the renumbered flag is marked"
+
+    shown = re.findall(r'<article class="finding sev-\w+" id="finding-\d+"', dom)
+    assert len(shown) == len(expected["findings"])
+    for f in expected["findings"]:
+        assert f'data-rule="{f["rule"]}"' in dom
+    # The script ran: the controls are visible and count the findings.
+    assert '<form id="filters" class="filters">' in dom
+    n = len(expected["findings"])
+    assert f"{n} of {n} shown" in dom
+
+    shot = tmp_path / "report.png"
+    chromium(page, tmp_path / "profile", f"--screenshot={shot}", "--window-size=1400,3000")
+    width, height, pixels = png_pixels(shot.read_bytes())
+    assert (width, height) == (1400, 3000)
+    assert len(set(pixels)) > 64, "the screenshot is blank"
+
+
+def _hostile_audit(tmp_path: Path) -> Audit:
+    """A real series audit whose untrusted strings all carry the payloads."""
+    script, img, braces = PAYLOADS
+    repo = make_repo(tmp_path / "r", BASE_FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write_tree(repo, {
+        f"Documentation/{img}.txt": f"TIF_MEMDIE {script} {braces}\n",
+        "mm/oom_kill.c": f"/* TIF_MEMDIE {script} {braces} */\n",
+    })
+    git(repo, "config", "user.name", f"{img} {braces}")
+    head = commit_all(repo, f"mm: {script} {img} {braces}")
+    audit = audit_series(repo, base, head, "TIF_MEMDIE")
+    hostile = f"{script}{img}{braces}"
+    audit.findings.append(Finding("stale-comment", Severity.WARNING, f"message {hostile}",
+                                  f"arch/{img}/x.c", 1, 1, img, audit.commits[0].sha))
+    occurrence = Occurrence(f"arch/{img}/x.c", 1, 1, "TIF_MEMDIE", Kind.COMMENT, img,
+                            f"fn{script}", f"/* {hostile} */")
+    head_snapshot = dataclasses.replace(audit.head, occurrences={
+        **audit.head.occurrences, occurrence.path: (occurrence,)})
+    return dataclasses.replace(audit, head=head_snapshot, tree=f"/tmp/{hostile}")
+
+
+def test_untrusted_text_is_escaped(tmp_path: Path) -> None:
+    audit = _hostile_audit(tmp_path)
+    assert any(c.subject.startswith("mm: <script>") for c in audit.commits)
+    html = render_html(audit, source_lines=lambda path, line: [(line, PAYLOADS[0])])
+    for payload in PAYLOADS:
+        assert payload not in html
+    assert "<img" not in html and "onerror=alert(1)>" not in html
+    assert html.count("<script") == 1  # ours
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "&#123;&#123; 7*7 &#125;&#125;" in html  # no template engine can see it
+
+
+def test_untrusted_text_stays_text_in_the_browser(tmp_path: Path) -> None:
+    chromium_or_skip()
+    page = tmp_path / "hostile.html"
+    page.write_text(render_html(_hostile_audit(tmp_path)), encoding="utf-8")
+    dom = chromium(page, tmp_path / "profile", "--dump-dom").stdout
+    assert "<img" not in dom and dom.count("<script") == 1
+    assert "{{ 7*7 }}" in dom  # shown as written, never evaluated
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom
+    # Should some markup slip through one day, the page's policy still stops it.
+    injected = tmp_path / "injected.html"
+    injected.write_text(page.read_text(encoding="utf-8").replace(
+        "</body>", '<script>document.title = "pwned"</script></body>'), encoding="utf-8")
+    dom = chromium(injected, tmp_path / "profile", "--dump-dom").stdout
+    assert "<title>pwned</title>" not in dom  # theirs did not run...
+    assert re.search(r"\d+ of \d+ shown", dom)  # ...ours did
+
+
+def test_tree_audit_report(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path / "t", {**BASE_FILES, "mm/x.c": "int f(void) { return TIF_MEMDIE; }\n",
+                                "arch/foo/include/asm/thread_info_2.h":
+                                    "#define TIF_A 3\n#define TIF_B 3\n"})
+    out = tmp_path / "tree.html"
+    assert main([str(tmp_path / "t"), "--format", "html", "-o", str(out)]) == 1
+    capsys.readouterr()
+    html = out.read_text(encoding="utf-8")
+    assert 'id="commits"' not in html and "Not clean" in html
+    assert re.search(r'<div class="archcell"><span class="arch">foo</span>', html)
+    assert 'class="bit duplicate' in html  # TIF_A and TIF_B share bit 3
+    assert "DUPLICATE" in html
+    assert re.search(r"<b>definition</b> \(2\)", html)
+
+
+def test_source_lines_give_findings_their_context(tmp_path: Path) -> None:
+    repo = series_repo(tmp_path)
+    base, head = repo.revrange.split("..")
+    audit = audit_series(repo.path, git(repo.path, "rev-parse", base).strip(),
+                         git(repo.path, "rev-parse", head).strip(), "TIF_MEMDIE")
+    asked = []
+
+    def source_lines(path: str, line: int) -> list[tuple[int, str]]:
+        asked.append(path)
+        return [(line - 1, "context above"), (line, "the line itself"), (line + 1, "below")]
+
+    html = render_html(audit, source_lines)
+    non_headers = {f.path for f in audit.findings
+                   if f.path and f.path not in audit.head.header_text}
+    assert non_headers and non_headers <= set(asked)
+    assert '<tr class="here"><td class="ln">' in html and "context above" in html
+
+
+def test_commits_without_arch_states_get_inferred_cells(tmp_path: Path) -> None:
+    repo = series_repo(tmp_path)
+    base, head = (git(repo.path, "rev-parse", r).strip() for r in repo.revrange.split(".."))
+    audit = audit_series(repo.path, base, head, "TIF_MEMDIE")
+    inferred_cell = re.compile(r'class="cell [^"]*\binferred\b')
+    assert not inferred_cell.search(render_html(audit))
+    for commit in audit.commits:
+        commit.arch_states = {}
+    html = render_html(audit)
+    # Base and last commit come from snapshots; the commits between are inferred.
+    assert len(inferred_cell.findall(html)) >= len(audit.commits) - 1 > 0
+    assert "BROKEN" in re.search(r'<table class="matrix">(.*?)</table>', html, re.S).group(1)
+
+
+def test_html_option_writes_the_page_besides_the_main_report(tmp_path: Path, capsys) -> None:
+    repo = series_repo(tmp_path)
+    page = tmp_path / "page.html"
+    status = main([str(repo.path), "--series", repo.revrange, "--html", str(page)])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert out.rstrip().splitlines()[-1].startswith("total: ")  # the text report, as usual
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert not list(tmp_path.glob(".page.html.*.tmp"))

@@ -1,0 +1,91 @@
+"""The pre-push hook: audits the range pre-commit says is being pushed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import commit_all, git, make_repo, write_tree
+from test_html import BASE_FILES
+
+from memdie_audit import precommit
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def pushed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str, str, str]:
+    """A repo with a complete removal commit and a broken one on top; cwd is the repo."""
+    repo = make_repo(tmp_path / "r", BASE_FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    removed = {path: "".join(line for line in text.splitlines(keepends=True)
+                             if "TIF_MEMDIE" not in line)
+               for path, text in BASE_FILES.items()}
+    write_tree(repo, {**removed, "Documentation/oom.txt": "The OOM killer marks its victim.\n"})
+    clean = commit_all(repo, "mm, oom: get rid of TIF_MEMDIE")
+    write_tree(repo, {"mm/vmscan.c": "int f(void) { return test_thread_flag(TIF_MEMDIE); }\n"})
+    broken = commit_all(repo, "mm, vmscan: bring TIF_MEMDIE back")
+    monkeypatch.chdir(repo)
+    return repo, base, clean, broken
+
+
+def test_range_from_pre_commit_variables() -> None:
+    assert precommit.push_range({"PRE_COMMIT_FROM_REF": "abc", "PRE_COMMIT_TO_REF": "def"}) \
+        == "abc..def"
+    assert precommit.push_range({}) == "@{upstream}..HEAD"
+    assert precommit.push_range({"PRE_COMMIT_FROM_REF": "0" * 40, "PRE_COMMIT_TO_REF": "def"}) \
+        == "@{upstream}..def"
+
+
+def test_hook_audits_the_pushed_range(pushed, capsys) -> None:
+    repo, base, clean, broken = pushed
+    env = {"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": clean}
+    assert precommit.main([], env) == 0
+    assert "total: 0 errors" in capsys.readouterr().out
+    env = {"PRE_COMMIT_FROM_REF": clean, "PRE_COMMIT_TO_REF": broken}
+    assert precommit.main([], env) == 1
+    out = capsys.readouterr().out
+    assert "mm/vmscan.c:1:" in out and "[reintroduced]" in out
+    assert precommit.main([], {"PRE_COMMIT_FROM_REF": broken, "PRE_COMMIT_TO_REF": broken}) == 0
+
+
+def test_hook_passes_its_args_on(pushed, capsys, tmp_path: Path) -> None:
+    repo, base, clean, broken = pushed
+    page = tmp_path / "push.html"
+    env = {"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": broken}
+    assert precommit.main(["--format", "json", "--html", str(page)], env) == 1
+    assert capsys.readouterr().out.lstrip().startswith("{")
+    assert page.exists()
+
+
+def test_hook_falls_back_to_the_upstream(pushed, capsys) -> None:
+    repo, base, clean, broken = pushed
+    git(repo, "branch", "-q", "upstream-branch", clean)
+    git(repo, "branch", "-q", "--set-upstream-to=upstream-branch")
+    assert precommit.main([], {}) == 1
+    assert "1 commit" in capsys.readouterr().out
+    git(repo, "branch", "-q", "--unset-upstream")
+    assert precommit.main([], {}) == 2  # no upstream: one clear line, exit 2
+    assert "memdie-audit: error:" in capsys.readouterr().err
+
+
+def test_module_runs_as_the_hook_entry(pushed) -> None:
+    repo, base, clean, broken = pushed
+    env = {**os.environ, "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": clean,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-m", "memdie_audit.precommit"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "total: 0 errors" in proc.stdout
+
+
+def test_hook_definition() -> None:
+    text = (REPO_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    for line in ("- id: memdie-audit", "entry: python -m memdie_audit.precommit",
+                 "language: python", "pass_filenames: false", "always_run: true",
+                 "stages: [pre-push]"):
+        assert line in text

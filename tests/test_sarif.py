@@ -1,0 +1,133 @@
+"""SARIF 2.1.0 output, validated against the official OASIS schema."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from conftest import git, write_tree
+from test_html import BASE_FILES, series_repo
+
+from memdie_audit.audit import audit_tree
+from memdie_audit.cli import main
+from memdie_audit.model import Finding, Severity
+from memdie_audit.rules import RULES
+from memdie_audit.sarifreport import sarif_log
+from memdie_audit.source import open_source
+
+SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json")
+                    .read_text(encoding="utf-8"))
+
+
+def validate(log: dict) -> None:
+    jsonschema.Draft4Validator(SCHEMA, format_checker=jsonschema.FormatChecker()).validate(log)
+
+
+def sarif(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict]:
+    status = main([*args, "--format", "sarif"])
+    out, err = capsys.readouterr()
+    return status, json.loads(out)
+
+
+def test_schema_is_the_official_one() -> None:
+    assert SCHEMA["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    assert SCHEMA["properties"]["version"]["enum"] == ["2.1.0"]
+    jsonschema.Draft4Validator.check_schema(SCHEMA)
+
+
+def test_tree_audit_is_valid_sarif(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, {**BASE_FILES, "mm/x.c": "int f(void) { return TIF_MEMDIE; }\n",
+                          "arch/foo/kernel/entry.S": "\tld r1, _TIF_NOPE\n"})
+    status, log = sarif(capsys, str(tmp_path), "--symbol", "TIF_SIGPENDING")
+    validate(log)
+    status, log = sarif(capsys, str(tmp_path), "--symbol", "TIF_NOPE")
+    validate(log)
+    assert status == 1
+    assert log["version"] == "2.1.0" and log["$schema"].endswith("sarif-schema-2.1.0.json")
+    (run,) = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "memdie-audit" and driver["version"]
+    assert "informationUri" not in driver
+    assert [r["id"] for r in driver["rules"]] == list(RULES)
+    for descriptor, rule in zip(driver["rules"], RULES.values(), strict=True):
+        assert descriptor["shortDescription"]["text"] == rule.summary
+        assert descriptor["fullDescription"]["text"] and descriptor["help"]["text"]
+        assert descriptor["defaultConfiguration"]["level"] == rule.severity.value
+    (result,) = run["results"]
+    assert result["ruleId"] == "dangling-reference" and result["level"] == "error"
+    assert driver["rules"][result["ruleIndex"]]["id"] == "dangling-reference"
+    location = result["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "arch/foo/kernel/entry.S",
+                                            "uriBaseId": "SRCROOT"}
+    assert location["region"] == {"startLine": 1, "startColumn": 9}
+    assert "_TIF_NOPE is not defined for foo" in result["message"]["text"]
+    assert "commit" not in result.get("properties", {})
+
+
+def test_series_audit_is_valid_sarif(tmp_path: Path, capsys) -> None:
+    repo = series_repo(tmp_path)
+    status, log = sarif(capsys, str(repo.path), "--series", repo.revrange)
+    validate(log)
+    assert status == 1
+    results = log["runs"][0]["results"]
+    _, json_out = main([str(repo.path), "--series", repo.revrange, "--format", "json"]), \
+        json.loads(capsys.readouterr().out)
+    assert len(results) == len(json_out["findings"])
+    levels = {"error", "warning", "note"}
+    for r in results:
+        assert r["level"] in levels and r["level"] == RULES[r["ruleId"]].severity.value
+        for loc in r.get("locations", ()):
+            uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+            assert not uri.startswith(("/", "file:")) and ".." not in uri.split("/")
+    commits = {c["sha"] for c in json_out["commits"]}
+    with_commit = [r for r in results if "commit" in r.get("properties", {})]
+    assert with_commit and {r["properties"]["commit"] for r in with_commit} <= commits
+    assert any(r["ruleId"] == "bisect-break" for r in with_commit)
+    assert log["runs"][0]["properties"]["base"] == git(
+        repo.path, "rev-parse", repo.revrange.split("..")[0]).strip()
+
+
+def test_fingerprints_are_stable_and_distinct(tmp_path: Path, capsys) -> None:
+    repo = series_repo(tmp_path)
+    _, first = sarif(capsys, str(repo.path), "--series", repo.revrange)
+    _, second = sarif(capsys, str(repo.path), "--series", repo.revrange)
+    prints = [r["partialFingerprints"] for r in first["runs"][0]["results"]]
+    assert prints == [r["partialFingerprints"] for r in second["runs"][0]["results"]]
+    assert len({json.dumps(p, sort_keys=True) for p in prints}) == len(prints)
+
+
+def test_fingerprint_survives_a_line_shift(tmp_path: Path) -> None:
+    files = {**BASE_FILES, "mm/x.c": "int f(void) { return TIF_NOPE; }\n"}
+    write_tree(tmp_path / "a", files)
+    write_tree(tmp_path / "b", {**files, "mm/x.c": "\n\n/* moved */\n" + files["mm/x.c"]})
+    before, after = (sarif_log(audit_tree(open_source(str(tmp_path / d), None), "TIF_NOPE"))
+                     ["runs"][0]["results"] for d in ("a", "b"))
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] == [1]
+    assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [4]
+    assert before[0]["partialFingerprints"] == after[0]["partialFingerprints"]
+
+
+def test_finding_without_a_path_has_no_location(tmp_path: Path) -> None:
+    write_tree(tmp_path, BASE_FILES)
+    audit = audit_tree(open_source(str(tmp_path), None), "TIF_MEMDIE")
+    audit = dataclasses.replace(audit, findings=[
+        *audit.findings,
+        Finding("merge-commit", Severity.NOTE, "merge commit \"x\": followed on its first parent",
+                commit="a" * 40)])
+    log = sarif_log(audit)
+    validate(log)
+    (result,) = log["runs"][0]["results"]
+    assert "locations" not in result and result["level"] == "note"
+    assert result["properties"]["commit"] == "a" * 40
+
+
+def test_columns_count_code_points(tmp_path: Path) -> None:
+    write_tree(tmp_path, {**BASE_FILES, "mm/x.c": "/* é */ int x = TIF_NOPE;\n"})
+    log = sarif_log(audit_tree(open_source(str(tmp_path), None), "TIF_NOPE"))
+    assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
+    (result,) = log["runs"][0]["results"]
+    # git grep's byte column is 18; "é" is two bytes, one code point.
+    assert result["locations"][0]["physicalLocation"]["region"]["startColumn"] == 17
