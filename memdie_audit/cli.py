@@ -127,18 +127,25 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> 
     writer(fmt)(audit, buffer)
     target = Path(output)
     try:
+        data = buffer.getvalue().encode("utf-8", "surrogateescape")
         if target.is_char_device() or str(target) == os.devnull:
-            target.write_text(buffer.getvalue(), encoding="utf-8")
+            target.write_bytes(data)
             return
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(buffer.getvalue(), encoding="utf-8")
-        os.replace(temporary, target)
+        try:
+            temporary.write_bytes(data)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
     except OSError as err:
         raise AuditError(f"cannot write {output}: {err.strerror}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    # Paths in a kernel tree are bytes; write undecodable ones back as they were.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(errors="surrogateescape")
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
     try:

@@ -42,7 +42,10 @@ def evaluate(expr: str, resolve: Resolve) -> int:
     if not tokens:
         raise Unevaluable("empty expression")
     parser = _Parser(tokens, resolve)
-    value = parser.expression(0)
+    try:
+        value = parser.expression(0)
+    except RecursionError:
+        raise Unevaluable("expression nested too deeply") from None
     if parser.pos != len(tokens):
         raise Unevaluable(f"unexpected {parser.tokens[parser.pos][1]!r}")
     return value

@@ -78,7 +78,7 @@ def read_flag_table(path: str, data: bytes,
                 return (outer or {}).get(name)
             try:
                 values[key] = evaluate(d.expr, resolve)
-            except (Unevaluable, RecursionError):
+            except (Unevaluable, RecursionError):  # a chain of names too long to follow
                 values[key] = None
         return values[key]
 

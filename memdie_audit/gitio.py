@@ -45,8 +45,7 @@ def run(repo: Path, *args: str, ok: Sequence[int] = (0,), env: dict[str, str] | 
     except OSError as err:
         raise GitError(f"cannot run git: {err.strerror}") from None
     if done.returncode not in ok:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(message[0] if message else f"git {args[0]} failed")
+        raise GitError(complaint(args[0], done.stderr))
     return done.stdout
 
 
@@ -62,9 +61,20 @@ def start(repo: Path, *args: str, env: dict[str, str] | None = None) -> subproce
 def finish(process: subprocess.Popen[bytes], ok: Sequence[int] = (0,)) -> bytes:
     out, err = process.communicate()
     if process.returncode not in ok:
-        message = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(message[0] if message else "git failed")
+        raise GitError(complaint(str(process.args[len(_CONFIG) + 3]), err))
     return out
+
+
+def complaint(subcommand: str, stderr: bytes) -> str:
+    """git's reason for failing, on one line: its fatal message if it gave
+    one (the most specific), else its first line, without the prefix."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
+             if line.strip()]
+    fatal = [line for line in lines if line.startswith("fatal:")]
+    reason = (fatal[-1] if fatal else lines[0]) if lines else "failed"
+    for prefix in ("fatal:", "error:"):
+        reason = reason.removeprefix(prefix).strip()
+    return f"git {subcommand}: {reason}"
 
 
 def split_z(output: bytes) -> list[str]:
@@ -119,6 +129,5 @@ def read_blobs(repo: Path, specs: Iterable[str], env: dict[str, str] | None = No
         err = process.stderr.read() if process.stderr else b""  # type: ignore[union-attr]
         process.wait()
     if len(result) != len(specs):
-        message = err.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(message[0] if message else "git cat-file stopped early")
+        raise GitError(complaint("cat-file", err))
     return result

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import git
+from git.exc import GitError as GitPythonError
+from gitdb.exc import ODBError
 
 from . import gitio
 from .errors import AuditError
@@ -52,7 +54,10 @@ def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None =
                    ) -> list[Commit]:
     """Commits of ``base..head`` along the first-parent line, oldest first,
     with the files each one changes."""
-    repo = git.Repo(top)
+    try:
+        repo = git.Repo(top)
+    except GitPythonError as err:
+        raise AuditError(f"{top}: cannot open the repository: {err}") from None
     if env:
         repo.git.update_environment(**env)
     try:
@@ -62,7 +67,7 @@ def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None =
                           f"{c.author.name} <{c.author.email}>",
                           c.authored_datetime.isoformat(), len(c.parents) > 1)
                    for c in listed]
-    except (git.GitCommandError, ValueError) as err:
+    except (GitPythonError, ODBError, ValueError) as err:
         raise AuditError(f"cannot read the commits of {base}..{head}: {err}") from None
     finally:
         repo.close()

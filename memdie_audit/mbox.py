@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import gitio
 from .errors import AuditError, GitError
-from .source import resolve_commit
+from .source import is_shallow, resolve_commit
 
 PREFIX = "memdie-audit-"
 _BASE_COMMIT = re.compile(rb"(?m)^base-commit:[ \t]*([0-9a-fA-F]{7,64})[ \t]*\r?$")
@@ -126,7 +126,7 @@ def _resolve_base(top: Path, rev: str, given: bool) -> str:
         return resolve_commit(top, rev)
     except AuditError:
         origin = "--base" if given else "the mbox's base-commit"
-        if gitio.run(top, "rev-parse", "--is-shallow-repository").strip() == b"true":
+        if is_shallow(top):
             raise AuditError(f"{origin} {rev} is not in this shallow clone; fetch more history "
                              "(git fetch --unshallow) or give --base REV") from None
         raise AuditError(f"{origin} {rev} is not in {top}; fetch it or give --base REV") from None

@@ -63,10 +63,19 @@ class GitTree:
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         paths = list(paths)
         if self.rev:
-            blobs = gitio.read_blobs(self.top, [f"{self.rev}:{p}" for p in paths], env=self.env)
-            return {p: data for p, (_, data) in zip(paths, blobs.items(), strict=True)
-                    if data is not None}
+            specs = {p: self._object_name(p) for p in paths}
+            blobs = gitio.read_blobs(self.top, [s for s in specs.values() if s], env=self.env)
+            return {p: blobs[s] for p, s in specs.items() if s and blobs.get(s) is not None}
         return _read_files(self.top, paths)
+
+    def _object_name(self, path: str) -> str | None:
+        """``rev:path`` for cat-file; a path with a newline cannot be written
+        that way, so its blob is looked up by name first."""
+        if "\n" not in path:
+            return f"{self.rev}:{path}"
+        out = gitio.run(self.top, "ls-tree", "-z", self.rev, "--", path, env=self.env)
+        fields = out.split(b"\t", 1)[0].split()
+        return fields[2].decode() if len(fields) == 3 else None
 
 
 class PlainTree:
@@ -212,5 +221,12 @@ def resolve_commit(top: Path, rev: str) -> str:
         raise AuditError(f"cannot read revision {rev!r}: {err}") from None
     sha = out.decode().strip()
     if not _SHA.match(sha):
-        raise AuditError(f"unknown revision {rev!r} in {top}")
+        hint = ""
+        if is_shallow(top):
+            hint = " (a shallow clone: fetch more history with git fetch --unshallow)"
+        raise AuditError(f"unknown revision {rev!r} in {top}{hint}")
     return sha
+
+
+def is_shallow(top: Path) -> bool:
+    return gitio.run(top, "rev-parse", "--is-shallow-repository").strip() == b"true"

@@ -128,3 +128,45 @@ def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "memdie_audit", str(tmp_path / "nope")],
                           capture_output=True, text=True)
     assert done.returncode == 2 and done.stderr.count("\n") == 1
+
+
+def test_paths_with_newlines_and_bytes_that_are_not_utf8(tmp_path: Path, capsys) -> None:
+    odd = {"mm/new\nline.c": "int f(void) { return test_thread_flag(TIF_MEMDIE); }\n",
+           "mm/caf\udce9.c": "int g(void) { return test_thread_flag(TIF_MEMDIE); }\n"}
+    repo = make_repo(tmp_path / "r", {**FILES, **{k: v for k, v in odd.items()
+                                                  if "\udce9" not in k}})
+    (repo / "mm").joinpath(b"caf\xe9.c".decode("utf-8", "surrogateescape")).write_text(
+        odd["mm/caf\udce9.c"])
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "odd names")
+    for args in ([str(repo), "--rev", "HEAD"], [str(repo)]):
+        status, out, err = run(*args, "--format", "json", capsys=capsys)
+        paths = {o["path"] for o in json.loads(out)["occurrences"] if o["kind"] == "use"}
+        assert status == 0 and err == ""
+        assert {"mm/new\nline.c", "mm/caf\udce9.c"} <= paths
+
+
+def test_corrupt_repository_is_one_line(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    git(repo, "gc", "-q")
+    (pack,) = (repo / ".git" / "objects" / "pack").glob("*.pack")
+    data = bytearray(pack.read_bytes())
+    for offset in range(200, len(data) - 40, 97):
+        data[offset] ^= 0xFF
+    pack.chmod(0o644)
+    pack.write_bytes(bytes(data))
+    status, _, err = run(str(repo), "--rev", "HEAD", capsys=capsys)
+    assert status == 2 and err.count("\n") == 1 and err.startswith("memdie-audit: error: git ")
+
+
+def test_shallow_clone_without_the_base_is_explained(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    for n in range(3):
+        write_tree(repo, {f"mm/f{n}.c": f"int x{n};\n"})
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", f"c{n}")
+    clone = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo}", str(clone)],
+                   check=True)
+    status, _, err = run(str(clone), "--series", "HEAD~2..HEAD", capsys=capsys)
+    assert status == 2 and "shallow clone" in err and err.count("\n") == 1
