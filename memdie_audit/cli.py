@@ -7,17 +7,17 @@ could not be audited (one line on stderr, never a traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import io
 import os
-import signal
 import sys
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
+from .interrupts import Terminated, signals_held, sigterm_unwinds
 
 if TYPE_CHECKING:
     from .audit import Audit
@@ -27,14 +27,6 @@ if TYPE_CHECKING:
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143
-
-
-class Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C so temporary files are removed."""
-
-
-def _on_sigterm(signum: int, frame: object) -> NoReturn:
-    raise Terminated()
 
 FORMATS = ("text", "json", "sarif", "html")
 
@@ -141,13 +133,32 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> 
         raise AuditError(f"cannot write {output}: {err.strerror}") from None
 
 
+# Imported up front with signals held: Ctrl-C striking while Python builds a
+# class can surface as an unrelated RuntimeError instead of an interruption.
+_ANALYSIS = ("audit", "context", "demo", "history", "htmlreport", "jsonreport", "mbox",
+             "sarifreport", "series", "source", "textreport")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # Paths in a kernel tree are bytes; write undecodable ones back as they were.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="surrogateescape")
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if in_main_thread else None
+    try:
+        with sigterm_unwinds():
+            with signals_held():
+                for name in _ANALYSIS:
+                    importlib.import_module(f"{__package__}.{name}")
+            return _main(argv)
+    except KeyboardInterrupt:
+        print("memdie-audit: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Terminated:
+        print("memdie-audit: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["demo"]:
             from .demo import run_demo
@@ -162,20 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("memdie-audit: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    except Terminated:
-        print("memdie-audit: terminated", file=sys.stderr)
-        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away; say nothing more.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLEAN
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

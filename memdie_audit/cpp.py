@@ -109,6 +109,11 @@ def _line_starts(data: bytes) -> list[int]:
     return starts
 
 
+def lex_text(data: bytes) -> Lexed:
+    """Prose (docs, Kconfig): lines only, no comments or strings."""
+    return Lexed(data, [], [], _line_starts(data))
+
+
 def lex_c(data: bytes) -> Lexed:
     """Comments and strings of C (or of a macro body, or C-like text)."""
     comments: list[tuple[int, int]] = []

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from . import gitio
 from .errors import AuditError, GitError
+from .interrupts import Terminated, signals_held
 from .source import is_shallow, resolve_commit
 
 PREFIX = "memdie-audit-"
@@ -65,9 +68,11 @@ def mailed_series(top: Path, mbox_path: str, base: str | None) -> Iterator[Maile
         raise AuditError(f"{mbox_path}: no 'base-commit:' line in the mbox; give --base REV")
     base_sha = _resolve_base(top, base_rev, given=base is not None)
     remove_stale_directories()
-    workdir = Path(tempfile.mkdtemp(prefix=PREFIX))
+    # Named before it exists, so that an interruption at any moment after
+    # the mkdir finds it in the finally clause below.
+    workdir = Path(tempfile.gettempdir()) / f"{PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
     try:
-        (workdir / "pid").write_text(str(os.getpid()))
+        workdir.mkdir(mode=0o700)
         patches = _split(top, mbox_path, workdir)
         if not patches:
             raise AuditError(f"{mbox_path}: no patches found in the mbox")
@@ -82,8 +87,21 @@ def mailed_series(top: Path, mbox_path: str, base: str | None) -> Iterator[Maile
         for number, patch in enumerate(patches, 1):
             head = _commit(top, patch, head, env, f"{number}/{len(patches)}")
         yield MailedSeries(base_sha, head, env, tuple(p.subject for p in patches))
+    except (KeyboardInterrupt, Terminated):
+        # Python can be interrupted after starting a git command and before
+        # keeping its handle; such a command would go on writing objects
+        # into the directory while it is being removed.
+        stop_child_processes()
+        raise
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        _remove_uninterrupted(workdir)
+
+
+def _remove_uninterrupted(folder: Path) -> None:
+    """Remove ``folder`` with Ctrl-C and SIGTERM held back until it is gone:
+    a second interruption must not leave half of it behind."""
+    with signals_held():
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def remove_stale_directories() -> None:
@@ -91,12 +109,27 @@ def remove_stale_directories() -> None:
     process is gone), so a ``kill -9`` leaves nothing behind for long."""
     root = Path(tempfile.gettempdir())
     for folder in root.glob(PREFIX + "*"):
-        try:
-            pid = int((folder / "pid").read_text())
-        except (OSError, ValueError):
-            continue
-        if pid != os.getpid() and not _alive(pid):
+        pid = folder.name.removeprefix(PREFIX).split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def stop_child_processes() -> None:
+    """Kill and reap every child process of this one (Linux: read from /proc;
+    elsewhere nothing is done)."""
+    me = os.getpid()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == me:
+            pid = int(stat.parent.name)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
 
 
 def _alive(pid: int) -> bool:

@@ -40,10 +40,11 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     language = language_of(path)
     if language == "asm":
         lexed = cpp.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
+    elif language == "text":
+        lexed = cpp.lex_text(data)
     else:
-        lexed = cpp.lex_c(data) if language != "text" else cpp.Lexed(data, [], [], [])
+        lexed = cpp.lex_c(data)
     if language == "text":
-        lexed.line_starts = cpp._line_starts(data)
         kinds = [(Kind.DOC, None, False, False) for _ in hits]
     elif language == "c":
         kinds = _classify_c(data, lexed, hits, symbol)

@@ -160,18 +160,13 @@ def _read_files(root: Path, paths: list[str]) -> dict[str, bytes]:
 
 def open_source(path: str, rev: str | None) -> Source:
     """The source for a TREE argument (and ``--rev``), or an AuditError."""
-    root = Path(path)
-    if not root.exists():
-        raise AuditError(f"{path}: no such file or directory")
-    if not root.is_dir():
-        raise AuditError(f"{path}: not a directory")
+    if rev:
+        top = repository(path, "--rev")
+        return GitTree(top, resolve_commit(top, rev))
+    root = _directory(path)
     top = git_toplevel(root)
     if top is None:
-        if rev:
-            raise AuditError(f"{path}: not a git repository, so --rev cannot be read")
         return PlainTree(root)
-    if rev:
-        return GitTree(top, resolve_commit(top, rev))
     if _is_bare(top):
         raise AuditError(f"{path}: a bare repository has no working tree; give --rev")
     return GitTree(top, None)
@@ -179,15 +174,19 @@ def open_source(path: str, rev: str | None) -> Source:
 
 def repository(path: str, needs: str) -> Path:
     """The top of the git repository at ``path``, for an option that needs git."""
+    top = git_toplevel(_directory(path))
+    if top is None:
+        raise AuditError(f"{path}: not a git repository, so {needs} cannot be read")
+    return top
+
+
+def _directory(path: str) -> Path:
     root = Path(path)
     if not root.exists():
         raise AuditError(f"{path}: no such file or directory")
     if not root.is_dir():
         raise AuditError(f"{path}: not a directory")
-    top = git_toplevel(root)
-    if top is None:
-        raise AuditError(f"{path}: not a git repository, so {needs} cannot be read")
-    return top
+    return root
 
 
 def git_toplevel(path: Path) -> Path | None:

@@ -163,22 +163,23 @@ def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> N
         _, err = process.communicate(timeout=60)
         statuses.add(process.returncode)
         assert b"Traceback" not in err
-        assert list(scratch.iterdir()) == [], delay
+        assert list(scratch.iterdir()) == [], (delay, process.returncode, err, [str(p) for p in scratch.rglob("*")])
         assert state(repo.path) == before
     assert statuses <= {0, 1, 130, 143, -signum}
 
 
 def test_a_killed_run_is_cleaned_up_by_the_next(repo, tmp_path, monkeypatch, capsys) -> None:
     scratch = tmp_path / "tmp"
-    stale = scratch / "memdie-audit-stale"
-    stale.mkdir(parents=True)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (stale / "pid").write_text(str(dead.pid))
-    (stale / "objects").mkdir()
+    stale = scratch / f"memdie-audit-{dead.pid}-0123456789ab"
+    (stale / "objects").mkdir(parents=True)
+    alive = scratch / f"memdie-audit-{os.getppid()}-0123456789ab"  # another run, still going
+    alive.mkdir()
     monkeypatch.setenv("TMPDIR", str(scratch))
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)
     assert main([str(repo.path), "--mbox", str(write_mbox(repo, "clean", tmp_path))]) == 0
     capsys.readouterr()
     assert not stale.exists()
+    assert alive.exists()
