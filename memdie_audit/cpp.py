@@ -14,12 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 _BLOCK = rb"/\*.*?(?:\*/|\Z)"
-_LINE = rb"//(?:[^\\\n]|\\.)*"
+# A backslash at the end of a line (\n or \r\n) continues it, in comments too.
+_CONTINUED = rb"(?:[^\\\n]|\\\r?\n|\\.)*"
+_LINE = rb"//" + _CONTINUED
 _STRING = rb'"(?:[^"\\\n]|\\.)*"?'
 _CHAR = rb"'(?:[^'\\\n]|\\.)*'?"
 _DIRECTIVE_WORDS = (rb"(?:define|undef|if|ifdef|ifndef|elif|else|endif|include|error|warning"
                     rb"|pragma|line)")
-_ASM_DIRECTIVE = rb"(?m:^[ \t]*\#[ \t]*" + _DIRECTIVE_WORDS + rb"\b(?:[^\n\\]|\\.)*)"
+_ASM_DIRECTIVE = rb"(?m:^[ \t]*\#[ \t]*" + _DIRECTIVE_WORDS + rb"\b" + _CONTINUED + rb")"
 
 _C_SCANNER = re.compile(b"|".join([b"(?P<c>" + _BLOCK + b"|" + _LINE + b")",
                                    b"(?P<s>" + _STRING + b"|" + _CHAR + b")"]), re.S)
@@ -149,7 +151,7 @@ class Directive:
 
 
 _NOT_NEWLINE = re.compile(rb"[^\r\n]")
-_DIRECTIVE = re.compile(rb"(?m)^[ \t]*#[ \t]*([a-z]+)\b((?:[^\n\\]|\\.)*)", re.S)
+_DIRECTIVE = re.compile(rb"(?m)^[ \t]*#[ \t]*([a-z]+)\b(" + _CONTINUED + rb")", re.S)
 
 
 def blank_comments(lexed: Lexed) -> bytes:

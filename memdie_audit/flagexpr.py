@@ -110,7 +110,10 @@ class _Parser:
             self._expect(")")
             return value
         if kind == "num":
-            return int(text, 0) if not re.fullmatch(r"0\d+", text) else int(text, 8)
+            try:
+                return int(text, 8) if re.fullmatch(r"0\d+", text) else int(text, 0)
+            except ValueError:  # 08, 09: not octal, not C
+                raise Unevaluable(f"bad literal {text}") from None
         if kind == "name":
             return self.name(text)
         raise Unevaluable(f"unexpected {text!r}")
@@ -123,7 +126,7 @@ class _Parser:
                 self.pos += 1
                 self._next()  # the _AC() type suffix: UL, ULL
             self._expect(")")
-            return 1 << args[0] if name in _SHIFT_ONE else args[0]
+            return _apply("<<", 1, args[0]) if name in _SHIFT_ONE else args[0]
         value = self.resolve(name)
         if value is None:
             raise Unevaluable(f"unknown name {name}")

@@ -93,7 +93,7 @@ def read_flag_table(path: str, data: bytes,
         is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
         (masks if is_mask else bits).append(flag)
     arch = arch_of(path)
-    width = flags_width(arch, path, _flags_field_type(data))
+    width = flags_width(arch, path, _flags_field_type(cpp.blank_comments(lexed)))
     return FlagTable(path, arch, width, tuple(bits), tuple(masks))
 
 

@@ -90,7 +90,11 @@ def _classify_lexically(lexed: cpp.Lexed, offset: int, token: str, symbol: str
 
 def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symbol: str
                 ) -> list[tuple[Kind, str | None, bool, bool]]:
-    root = treesitter.parse_c(data).root_node
+    # tree-sitter reads comments worse than C does (a "/*" inside a "//"
+    # comment opens a block for it; a comment inside a macro body is an
+    # ERROR): it parses the text with the comments blanked, and the lexer,
+    # which follows C's rules, says what is a comment or a string.
+    root = treesitter.parse_c(cpp.blank_comments(lexed)).root_node
     result = []
     for offset, token in hits:
         end = offset + len(token)
@@ -102,9 +106,9 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
 
         leaf = root.descendant_for_byte_range(offset, end)
         is_leaf = leaf is not None and leaf.start_byte == offset and leaf.end_byte == end
-        if covers("comment"):
+        if lexed.in_comment(offset):
             kind, guarded, fallback = Kind.COMMENT, False, False
-        elif covers("string"):
+        elif lexed.in_string(offset):
             kind, guarded, fallback = Kind.STRING, False, False
         elif is_leaf and not _in_broken_statement(leaf):
             fallback = False

@@ -1,9 +1,6 @@
 ; Where a token of the flag sits in C, asked one token at a time
-; (the query cursor is limited to the token's bytes).
-
-(comment) @comment
-
-[(string_literal) (char_literal) (system_lib_string)] @string
+; (the query cursor is limited to the token's bytes). The text is parsed
+; with its comments blanked; comments and strings are the lexer's call.
 
 (preproc_def name: (identifier) @define.name) @define
 (preproc_function_def name: (identifier) @define.name) @define

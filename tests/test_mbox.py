@@ -183,3 +183,17 @@ def test_a_killed_run_is_cleaned_up_by_the_next(repo, tmp_path, monkeypatch, cap
     capsys.readouterr()
     assert not stale.exists()
     assert alive.exists()
+
+
+def test_two_audits_of_one_repository_at_once(repo, tmp_path) -> None:
+    mailed = write_mbox(repo, "flawed", tmp_path)
+    before = state(repo.path)
+    command = [sys.executable, "-m", "memdie_audit", str(repo.path), "--mbox", str(mailed),
+               "--format", "json"]
+    runs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for _ in range(2)]
+    results = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [1, 1]
+    first, second = (json.loads(out) for out, _ in results)
+    assert located(first) == located(second) and len(located(first)) == 16
+    assert state(repo.path) == before

@@ -114,3 +114,28 @@ def test_text_report_has_a_section_per_commit_and_the_verdict(kernel, capsys) ->
     assert "mm/vmscan.c:" in out and "[reintroduced]" in out
     assert "verdict: NOT clean" in out
     assert out.splitlines()[-1] == "total: 13 errors, 3 warnings, 0 notes"
+
+
+def test_progress_on_a_terminal_only(kernel) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    done = subprocess.run([sys.executable, "-m", "memdie_audit", str(kernel.path), "--series",
+                           kernel.revrange("flawed"), "--format", "json"],
+                          stdout=subprocess.DEVNULL, stderr=follower, timeout=120)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert done.returncode == 1
+    assert b"[1/8]" in shown and b"[8/8]" in shown
