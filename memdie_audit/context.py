@@ -30,7 +30,11 @@ def attach_context(audit: Audit, read: Reader) -> None:
 
 
 def lines_around(data: bytes, line: int, radius: int = RADIUS) -> list[tuple[int, str]]:
+    """Numbered lines ``line - radius`` to ``line + radius`` of a file (none
+    if it has no such line)."""
     lines = data.split(b"\n")
+    if not 1 <= line <= len(lines):
+        return []
     low, high = max(1, line - radius), min(len(lines), line + radius)
     return [(n, lines[n - 1].rstrip(b"\r").decode("utf-8", "replace")[:400])
             for n in range(low, high + 1)]

@@ -50,13 +50,13 @@ from markupsafe import Markup, escape
 
 from . import __version__
 from .audit import Audit, CommitAudit
+from .context import lines_around
 from .model import Finding, Kind, Occurrence, Severity
 from .reportmodel import COMMON, build_bitmaps, build_matrix
 from .rules import RULES
 from .snapshot import Snapshot
 
 SourceLines = Callable[[str, int], "list[tuple[int, str]] | None"]
-CONTEXT = 3  # lines of source shown either side of a finding
 
 TEMPLATE = "report.html.j2"
 
@@ -109,14 +109,6 @@ class FindingView:
         return self.finding.severity.value
 
 
-def _lines_of(data: bytes, line: int) -> list[tuple[int, str]]:
-    text = data.decode("utf-8", errors="replace").splitlines()
-    if not 1 <= line <= len(text):
-        return []
-    low, high = max(1, line - CONTEXT), min(len(text), line + CONTEXT)
-    return [(n, text[n - 1]) for n in range(low, high + 1)]
-
-
 def _occurrence_at(snapshots: Iterable[Snapshot | None], path: str, line: int
                    ) -> Occurrence | None:
     for snapshot in snapshots:
@@ -135,7 +127,7 @@ def finding_context(audit: Audit, f: Finding, source_lines: SourceLines | None
         return [], ""
     for snapshot, label in ((audit.head, "head"), (audit.base, "base")):
         if snapshot is not None and f.path in snapshot.header_text:
-            lines = _lines_of(snapshot.header_text[f.path], f.line)
+            lines = lines_around(snapshot.header_text[f.path], f.line)
             if lines:
                 return lines, "" if audit.mode == "tree" else f"flag header at the {label}"
     if source_lines is not None:
