@@ -14,9 +14,13 @@ import re
 from collections.abc import Callable
 
 _TOKEN = re.compile(
-    r"\s*(?:(?P<num>0[xX][0-9a-fA-F]+|0[bB][01]+|\d+)(?P<suffix>[uUlL]*)\b"
-    r"|(?P<name>[A-Za-z_]\w*)|(?P<op><<|>>|&&|\|\||[-+*/%&|^~!(),]))"
+    r"\s*(?:(?P<num>0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)(?P<suffix>[uUlL]*)\b"
+    r"|(?P<name>[A-Za-z_]\w*)|(?P<op><<|>>|&&|\|\||[-+*/%&|^~!(),]))",
+    re.ASCII,  # C knows no other digits or letters
 )
+# No flag word is wider than this: a value beyond it is an attack or a bug,
+# and following it would let a header build numbers of any size.
+MAX_BITS = 4096
 
 # Helpers that wrap a value or shift 1 by it.
 _SHIFT_ONE = frozenset({"BIT", "BIT_ULL", "_BITUL", "_BITULL", "BIT_U32", "BIT_U64"})
@@ -122,7 +126,7 @@ class _Parser:
         if self._peek() == "(" and name in _SHIFT_ONE | _IDENTITY | _FIRST_ARG:
             self.pos += 1
             args = [self.expression(0) if name not in _FIRST_ARG else self.unary()]
-            while self._peek() == ",":
+            if name in _FIRST_ARG and self._peek() == ",":
                 self.pos += 1
                 self._next()  # the _AC() type suffix: UL, ULL
             self._expect(")")
@@ -138,9 +142,14 @@ def _apply(op: str, a: int, b: int) -> int:
         raise Unevaluable(f"shift by {b}")
     if op in ("/", "%") and b == 0:
         raise Unevaluable("division by zero")
-    return {
+    if op == "*" and a.bit_length() + b.bit_length() > MAX_BITS:
+        raise Unevaluable("value too large")
+    value = {
         "*": lambda: a * b, "/": lambda: int(a / b), "%": lambda: a % b,
         "+": lambda: a + b, "-": lambda: a - b, "<<": lambda: a << b, ">>": lambda: a >> b,
         "&": lambda: a & b, "^": lambda: a ^ b, "|": lambda: a | b,
         "&&": lambda: int(bool(a and b)), "||": lambda: int(bool(a or b)),
     }[op]()
+    if value.bit_length() > MAX_BITS:
+        raise Unevaluable("value too large")
+    return value

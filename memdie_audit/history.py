@@ -17,8 +17,7 @@ from gitdb.exc import ODBError
 
 from . import gitio
 from .errors import AuditError
-
-REGULAR_FILE_MODES = ("100644", "100755")
+from .source import REGULAR_FILE_MODES
 
 
 @dataclass(frozen=True)

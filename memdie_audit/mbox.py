@@ -73,7 +73,7 @@ def mailed_series(top: Path, mbox_path: str, base: str | None) -> Iterator[Maile
     workdir = Path(tempfile.gettempdir()) / f"{PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
     try:
         workdir.mkdir(mode=0o700)
-        patches = _split(top, mbox_path, workdir)
+        patches = _split(top, mbox_path, workdir, keep_cr=_has_bare_newlines(mbox))
         if not patches:
             raise AuditError(f"{mbox_path}: no patches found in the mbox")
         env = {
@@ -170,11 +170,19 @@ def _objects_dir(top: Path) -> str:
     return out.decode().strip()
 
 
-def _split(top: Path, mbox_path: str, workdir: Path) -> list[_Patch]:
+def _has_bare_newlines(mbox: bytes) -> bool:
+    """Are the mail's lines LF-terminated? Then a CR in it belongs to a patch
+    of a CRLF file and must be kept; a mailbox saved with CRLF throughout has
+    its CRs stripped, as git am does."""
+    return b"\n" in mbox.replace(b"\r\n", b"")
+
+
+def _split(top: Path, mbox_path: str, workdir: Path, keep_cr: bool) -> list[_Patch]:
     mail = workdir / "mail"
     mail.mkdir()
     try:
-        gitio.run(top, "mailsplit", "--keep-cr", f"-o{mail}", str(Path(mbox_path).resolve()))
+        gitio.run(top, "mailsplit", *(["--keep-cr"] if keep_cr else []), f"-o{mail}",
+                  str(Path(mbox_path).resolve()))
     except GitError as err:
         raise AuditError(f"{mbox_path}: not a readable mbox: {err}") from None
     patches = []

@@ -99,8 +99,9 @@ class Snapshot:
         if GENERIC_FLAG_HEADER in changed_headers:
             tables = _read_tables(headers)  # every arch header may resolve through it
         else:
+            kept = {p: t for p, t in self.tables.items() if p in headers}  # deleted ones go
             tables = _read_tables({p: headers[p] for p in changed_headers if p in headers},
-                                  headers.get(GENERIC_FLAG_HEADER), self.tables)
+                                  headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches),
                        arches=_arches(tables, generic_arches))

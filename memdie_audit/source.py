@@ -17,6 +17,7 @@ from .scan import grep_pattern, token_pattern
 
 # The folders whose listing a snapshot needs: flag headers and arch Kconfigs.
 LISTED = ("arch", "include/asm-generic")
+REGULAR_FILE_MODES = ("100644", "100755")
 
 
 class Source(Protocol):
@@ -53,12 +54,15 @@ class GitTree:
         return [p.removeprefix(prefix) for p in paths]
 
     def listing(self) -> list[str]:
+        # Regular files only: git grep skips symlinks and submodules, so do we.
         if self.rev:
-            out = gitio.run(self.top, "ls-tree", "-r", "-z", "--name-only", self.rev, "--",
-                            *LISTED, env=self.env)
+            out = gitio.run(self.top, "ls-tree", "-r", "-z", self.rev, "--", *LISTED,
+                            env=self.env)
         else:
-            out = gitio.run(self.top, "ls-files", "-z", "--", *LISTED)
-        return gitio.split_z(out)
+            out = gitio.run(self.top, "ls-files", "-s", "-z", "--", *LISTED)
+        entries = (entry.split(b"\t", 1) for entry in out.split(b"\0") if entry)
+        return [os.fsdecode(path) for meta, path in entries
+                if meta.split()[0].decode() in REGULAR_FILE_MODES]
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         paths = list(paths)

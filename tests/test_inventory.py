@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git
+from mutate import git_tokens
 
 from memdie_audit.audit import audit_tree
 from memdie_audit.kernel_fixture import HOSTILE_PATH
@@ -18,28 +19,12 @@ SYMBOLS = ["TIF_MEMDIE", "TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_POLLING_NRFL
            "TIF_32BIT"]
 
 
-def grep_tokens(repo: Path, rev: str | None, symbol: str) -> set[tuple[str, int, int]]:
-    """Every token git grep -w finds, one grep per spelling: git's own column
-    for a second match on a line is unreliable with an optional prefix."""
-    found = set()
-    for token in (symbol, "_" + symbol):
-        args = ["git", "-C", str(repo), "grep", "-a", "-o", "-n", "--column", "-w", "-F",
-                "-e", token, *([rev] if rev else []), "--"]
-        out = subprocess.run(args, capture_output=True).stdout
-        for line in out.splitlines():
-            if rev:
-                line = line.split(b":", 1)[1]
-            path, number, column, _ = line.split(b":", 3)
-            found.add((path.decode(), int(number), int(column)))
-    return found
-
-
 @pytest.mark.parametrize("symbol", SYMBOLS)
 def test_every_git_grep_token_is_an_occurrence(kernel, symbol: str) -> None:
     for rev in (kernel.base, *kernel.heads.values()):
         audit = audit_tree(GitTree(kernel.path, rev), symbol)
         got = {(o.path, o.line, o.column) for o in audit.head.all_occurrences()}
-        assert got == grep_tokens(kernel.path, rev, symbol), rev
+        assert got == git_tokens(kernel.path, rev, symbol), rev
 
 
 def test_the_base_tree_is_consistent(kernel) -> None:

@@ -36,7 +36,9 @@ def state(path: Path) -> str:
         digest.update(str(file.relative_to(path)).encode())
         digest.update(file.read_bytes())
         digest.update(str(file.stat().st_mode).encode())
-    digest.update(git(path, "status", "--porcelain=v2", "--branch").encode())
+    # --no-optional-locks: a status that refreshed the index would change it
+    digest.update(git(path, "--no-optional-locks", "status", "--porcelain=v2",
+                      "--branch").encode())
     digest.update(git(path, "worktree", "list", "--porcelain").encode())
     return digest.hexdigest()
 
