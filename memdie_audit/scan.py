@@ -17,6 +17,7 @@ from .arches import ASM_LINE_COMMENTS, arch_of, language_of
 from .model import Kind, Occurrence
 
 MAX_TEXT = 400  # characters of a source line kept in an occurrence
+MAX_DEPTH = 256  # syntax-tree depth beyond which a token is read lexically
 _GUARD_BEFORE = re.compile(rb"defined\s*\(?\s*$")
 
 
@@ -98,13 +99,19 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
     result = []
     for offset, token in hits:
         end = offset + len(token)
+        leaf = root.descendant_for_byte_range(offset, end)
+        if leaf is not None and _deeper_than(leaf, MAX_DEPTH):
+            # No kernel code nests this deep; a query here would cost the
+            # square of the depth. Read the token lexically.
+            kind, guarded = _classify_lexically(lexed, offset, token, symbol)
+            result.append((kind, None, guarded, kind not in (Kind.COMMENT, Kind.STRING)))
+            continue
         found = treesitter.captures("occurrences", root, offset, end)
         function = _enclosing_function(found.get("function", ()), offset)
 
         def covers(name: str, exact: bool = False, found=found, offset=offset, end=end) -> bool:
             return _covers(found.get(name, ()), offset, end, exact)
 
-        leaf = root.descendant_for_byte_range(offset, end)
         is_leaf = leaf is not None and leaf.start_byte == offset and leaf.end_byte == end
         if lexed.in_comment(offset):
             kind, guarded, fallback = Kind.COMMENT, False, False
@@ -123,6 +130,14 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
             (kind, guarded), fallback = _classify_lexically(lexed, offset, token, symbol), True
         result.append((kind, function, guarded, fallback))
     return result
+
+
+def _deeper_than(node: treesitter.Node, limit: int) -> bool:
+    for _ in range(limit):
+        node = node.parent
+        if node is None:
+            return False
+    return True
 
 
 def _in_broken_statement(node: treesitter.Node) -> bool:

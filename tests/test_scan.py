@@ -112,3 +112,12 @@ def test_word_rule_is_git_greps() -> None:
     source = "int TIF_MEMDIEX, XTIF_MEMDIE, __TIF_MEMDIE, TIF_MEMDIE_2, é TIF_MEMDIE;\n"
     column = source.encode().rindex(b"TIF_MEMDIE") + 1  # columns count bytes, as git's do
     assert [(t, c) for t, _, _, _, c in kinds("mm/w.c", source)] == [("TIF_MEMDIE", column)]
+
+
+@pytest.mark.parametrize("source", [
+    b"void f(void) " + b"{" * 5000 + b" clear_thread_flag(TIF_MEMDIE); " + b"}" * 5000 + b"\n",
+    b"int f(void) { return " + b"(" * 5000 + b"TIF_MEMDIE" + b")" * 5000 + b"; }\n",
+])
+def test_code_nested_deeper_than_any_kernel_is_read_lexically(source: bytes) -> None:
+    (o,) = scan_file("mm/deep.c", source, "TIF_MEMDIE")
+    assert (o.kind, o.fallback) == (Kind.USE, True)
