@@ -9,6 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
+_CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r"}
+
+
+def one_line(path: str) -> str:
+    """A path as one line of compiler-style output: control characters
+    (a newline in a file name) written as escapes."""
+    return path.translate(_CONTROL)
+
 
 class Kind(str, Enum):
     """What one token of the symbol is, in kernel terms."""
@@ -64,7 +72,7 @@ class Occurrence:
     fallback: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.kind}: {self.text.strip()}"
+        return f"{one_line(self.path)}:{self.line}:{self.column}: {self.kind}: {self.text.strip()}"
 
     @property
     def is_reference(self) -> bool:
@@ -131,7 +139,7 @@ class Finding:
     def __str__(self) -> str:
         where = ""
         if self.path:
-            where = self.path
+            where = one_line(self.path)
             if self.line:
                 where += f":{self.line}"
                 if self.column:

@@ -9,7 +9,7 @@ from typing import TextIO
 
 from .arches import GENERIC
 from .audit import Audit
-from .model import Finding, Kind, Occurrence, Severity
+from .model import Finding, Kind, Occurrence, Severity, one_line
 from .snapshot import Snapshot
 
 _SECTIONS = (
@@ -23,7 +23,7 @@ _SECTIONS = (
 def occurrence_line(o: Occurrence) -> str:
     text = " ".join(o.text.split())
     where = f" (in {o.function})" if o.function else ""
-    return f"{o.path}:{o.line}:{o.column}: {o.kind}: {text}{where}"
+    return f"{one_line(o.path)}:{o.line}:{o.column}: {o.kind}: {text}{where}"
 
 
 def total_line(audit: Audit) -> str:

@@ -144,6 +144,11 @@ def test_paths_with_newlines_and_bytes_that_are_not_utf8(tmp_path: Path, capsys)
         paths = {o["path"] for o in json.loads(out)["occurrences"] if o["kind"] == "use"}
         assert status == 0 and err == ""
         assert {"mm/new\nline.c", "mm/caf\udce9.c"} <= paths
+    report = tmp_path / "report.txt"
+    run(str(repo), "-o", str(report), capsys=capsys)
+    text = report.read_bytes()
+    assert b"mm/new\\nline.c:1:39: use:" in text  # one line per item, even for such a name
+    assert b"mm/caf\xe9.c:1:39: use:" in text  # the name's own bytes
 
 
 def test_corrupt_repository_is_one_line(tmp_path: Path, capsys) -> None:
