@@ -87,12 +87,8 @@ def arch_states(snapshot: Snapshot, base: Snapshot, found: Sequence[Break] | Non
     arches = sorted(base.arches | snapshot.arches)
     if any(t.arch == "generic" for t in (*base.tables.values(), *snapshot.tables.values())):
         arches.append("generic")
-    def defined(s: Snapshot, arch: str) -> dict[str, list[Occurrence]]:
-        own = s.defines(arch)
-        return {**s.defines("generic"), **own} if arch in s.generic_arches else own
-
     for arch in arches:
-        now, before = defined(snapshot, arch), defined(base, arch)
+        now, before = snapshot.visible_names(arch), base.visible_names(arch)
         if arch in broken:
             states[arch] = "broken"
         elif symbol in now:

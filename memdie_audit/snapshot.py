@@ -60,15 +60,6 @@ class Snapshot:
             names |= defined.get(GENERIC, frozenset())
         return names
 
-    def defines(self, arch: str) -> dict[str, list[Occurrence]]:
-        """This arch's own definitions of SYMBOL / _SYMBOL, by token."""
-        found: dict[str, list[Occurrence]] = {}
-        for occ in self.occurrences.values():
-            for o in occ:
-                if o.kind in (Kind.DEFINITION, Kind.MASK) and o.arch == arch:
-                    found.setdefault(o.token, []).append(o)
-        return found
-
     def code_occurrences(self) -> list[Occurrence]:
         return [o for o in self.all_occurrences() if o.kind in CODE_KINDS]
 
