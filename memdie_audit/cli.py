@@ -68,11 +68,11 @@ def parser() -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> Audit:
     from .audit import audit_tree, check_symbol
-    from .context import attach_context
+    from .context import attach_context, attach_series_context
     from .history import parse_range
     from .mbox import mailed_series
     from .series import audit_series, terminal_progress
-    from .source import GitTree, open_source, repository, resolve_commit
+    from .source import open_source, repository, resolve_commit
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
@@ -87,13 +87,12 @@ def run(args: argparse.Namespace) -> Audit:
         base, head = parse_range(args.series)
         audit = audit_series(top, resolve_commit(top, base), resolve_commit(top, head),
                              args.symbol, progress=terminal_progress)
-        attach_context(audit, lambda commit, paths: GitTree(top, commit or audit.rev).read(paths))
+        attach_series_context(audit, top)
         return audit
     with mailed_series(top, args.mbox, args.base) as mailed:
         audit = audit_series(top, mailed.base, mailed.head, args.symbol, env=mailed.env,
                              label=f"{top} + {args.mbox}", progress=terminal_progress)
-        attach_context(audit, lambda commit, paths: GitTree(top, commit or audit.rev,
-                                                            env=mailed.env).read(paths))
+        attach_series_context(audit, top, mailed.env)
         return audit
 
 

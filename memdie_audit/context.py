@@ -4,8 +4,10 @@ reports can show them (an mbox's temporary commits are gone by then)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from .audit import Audit
+from .source import GitTree
 
 RADIUS = 3  # lines before and after a finding's line
 
@@ -27,6 +29,13 @@ def attach_context(audit: Audit, read: Reader) -> None:
                 key = (f.path, f.line)
                 if key not in audit.source_context:
                     audit.source_context[key] = lines_around(contents[f.path], f.line)
+
+
+def attach_series_context(audit: Audit, top: Path, env: dict[str, str] | None = None) -> None:
+    """:func:`attach_context` for a series audit of repository ``top``: each
+    file is read at the finding's commit, or at the series' head."""
+    attach_context(audit, lambda commit, paths: GitTree(top, commit or audit.rev, env=env)
+                   .read(paths))
 
 
 def lines_around(data: bytes, line: int, radius: int = RADIUS) -> list[tuple[int, str]]:

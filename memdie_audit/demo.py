@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from .audit import Audit, audit_tree
-from .context import attach_context
+from .context import attach_series_context
 from .errors import AuditError
 from .htmlreport import render_html
 from .model import Severity
@@ -66,8 +66,7 @@ def _demo(repo: FixtureRepo, out: TextIO, reports: Path | None) -> int:
     ]
     for variant in ("clean", "flawed"):
         audit = audit_series(path, repo.base, repo.heads[variant], "TIF_MEMDIE", label=str(path))
-        attach_context(audit, lambda commit, paths, a=audit: GitTree(path, commit or a.rev)
-                       .read(paths))
+        attach_series_context(audit, path)
         command = f"memdie-audit {path} --series master..series/{variant}"
         if reports:
             report = reports / f"report-{variant}.html"
