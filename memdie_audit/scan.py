@@ -119,7 +119,7 @@ def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symb
             kind, guarded, fallback = Kind.STRING, False, False
         elif is_leaf and not _in_broken_statement(leaf):
             fallback = False
-            if covers("define.name", exact=True) or _generates_define(found, leaf):
+            if covers("define.name", exact=True):
                 kind, guarded = (Kind.DEFINITION if token == symbol else Kind.MASK), False
             else:
                 kind, guarded = Kind.USE, covers("guard.name", exact=True)
@@ -162,21 +162,6 @@ def _covers(nodes: list[treesitter.Node], start: int, end: int, exact: bool) -> 
     """Does one of the nodes hold the bytes start:end (be exactly them)?"""
     return any((n.start_byte == start and n.end_byte == end) if exact
                else n.start_byte <= start and end <= n.end_byte for n in nodes)
-
-
-# asm-offsets.c turns DEFINE(NAME, value) into "#define NAME value" for assembly.
-_GENERATING_CALLS = frozenset({b"DEFINE"})
-
-
-def _generates_define(found: dict[str, list[treesitter.Node]], leaf: treesitter.Node) -> bool:
-    """Is the token the NAME of a ``DEFINE(NAME, value)`` call?"""
-    arguments = leaf.parent
-    if arguments is None or arguments.type != "argument_list":
-        return False
-    call = arguments.parent
-    return (call is not None and call.child_by_field_name("function") is not None
-            and call.child_by_field_name("function").text in _GENERATING_CALLS
-            and arguments.named_child_count > 0 and arguments.named_children[0] == leaf)
 
 
 def _enclosing_function(nodes: list[treesitter.Node], offset: int) -> str | None:

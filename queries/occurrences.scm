@@ -12,10 +12,10 @@
 (preproc_ifdef name: (identifier) @guard.name)
 (preproc_defined (identifier) @guard.name)
 
+; asm-offsets.c: DEFINE(NAME, value) becomes "#define NAME value" for assembly.
 (call_expression
-  function: (identifier) @call.function
-  arguments: (argument_list) @call.arguments)
+  function: (identifier) @_call
+  arguments: (argument_list . (identifier) @define.name)
+  (#eq? @_call "DEFINE"))
 
 (function_definition declarator: (_) @function.declarator) @function
-
-(ERROR) @error
