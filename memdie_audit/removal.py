@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from .model import Finding, Kind, Occurrence
-from .rules import describe_arches, finding, missing_arches
+from .rules import Break, breaks, describe_arches, finding
 from .snapshot import Snapshot
 
 _LEFTOVER = {Kind.DEFINITION: "leftover-definition", Kind.MASK: "leftover-mask",
@@ -48,26 +47,6 @@ def renumbered_flags(base: Snapshot, head: Snapshot, symbol: str) -> Iterator[Fi
                 yield finding("renumbered-flag",
                               f"{flag.name} moved from bit {old.value} to bit {flag.value}",
                               path=path, line=flag.line, column=flag.column, arch=after.arch)
-
-
-@dataclass(frozen=True)
-class Break:
-    """A reference that sees no definition on some arches at one commit."""
-
-    site: tuple[str, str, str]  # path, token, source text: stable across line shifts
-    occurrence: Occurrence
-    arches: tuple[str, ...]
-
-
-def breaks(snapshot: Snapshot, base: Snapshot) -> list[Break]:
-    """Every reference of a tree state with no visible definition."""
-    found = []
-    for o in snapshot.code_occurrences():
-        if o.is_reference:
-            missing = missing_arches(snapshot, o, base)
-            if missing:
-                found.append(Break((o.path, o.token, o.text.strip()), o, tuple(missing)))
-    return found
 
 
 COMMON = "common code"

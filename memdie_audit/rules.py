@@ -161,19 +161,35 @@ def missing_arches(snapshot: Snapshot, occurrence: Occurrence,
     return [a for a in arches if token not in snapshot.visible_names(a)]
 
 
-def dangling_references(snapshot: Snapshot, reference: Snapshot | None = None,
-                        commit: str | None = None) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Break:
+    """A reference that sees no definition on some arches in one tree state."""
+
+    site: tuple[str, str, str]  # path, token, source text: stable across line shifts
+    occurrence: Occurrence
+    arches: tuple[str, ...]
+
+
+def breaks(snapshot: Snapshot, reference: Snapshot | None = None) -> list[Break]:
+    """Every reference of a tree state with no visible definition (see
+    :func:`missing_arches` for ``reference``)."""
+    found = []
+    for o in snapshot.code_occurrences():
+        if o.is_reference:
+            missing = missing_arches(snapshot, o, reference)
+            if missing:
+                found.append(Break((o.path, o.token, o.text.strip()), o, tuple(missing)))
+    return found
+
+
+def dangling_references(found: Iterable[Break]) -> Iterator[Finding]:
     """dangling-reference: a reference with no definition visible for its
     arch. ``test_thread_flag(TIF_X)`` in mm/ after the series deleted TIF_X
     from arch/m68k: the m68k build fails."""
-    for o in snapshot.code_occurrences():
-        if not o.is_reference:
-            continue
-        missing = missing_arches(snapshot, o, reference)
-        if missing:
-            yield finding("dangling-reference",
-                          f"{o.token} is not defined for {describe_arches(missing)}",
-                          at=o, commit=commit, related=missing)
+    for b in found:
+        yield finding("dangling-reference",
+                      f"{b.occurrence.token} is not defined for {describe_arches(list(b.arches))}",
+                      at=b.occurrence, related=b.arches)
 
 
 def parse_fallbacks(snapshot: Snapshot) -> Iterator[Finding]:
@@ -197,6 +213,6 @@ def tree_findings(snapshot: Snapshot) -> list[Finding]:
     found: list[Finding] = []
     for table in snapshot.tables.values():
         found.extend(table_findings(table))
-    found.extend(dangling_references(snapshot))
+    found.extend(dangling_references(breaks(snapshot)))
     found.extend(parse_fallbacks(snapshot))
     return sorted(found, key=lambda f: f.sort_key)

@@ -13,7 +13,7 @@ from .audit import Audit, CommitAudit, check_symbol
 from .errors import AuditError
 from .history import Commit, read_changes, series_commits
 from .model import Finding
-from .rules import dangling_references, finding, parse_fallbacks, table_findings
+from .rules import Break, breaks, dangling_references, finding, parse_fallbacks, table_findings
 from .snapshot import PendingSnapshot, Snapshot, build_snapshot
 from .source import GitTree
 
@@ -30,7 +30,7 @@ def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | N
                      for f in table_findings(t)}
     table_seen = set(base_problems)
     audits: list[CommitAudit] = []
-    per_commit_breaks: list[list[removal.Break]] = []
+    per_commit_breaks: list[list[Break]] = []
     snapshot = base_snapshot
     for number, commit in enumerate(commits, 1):
         if progress:
@@ -46,7 +46,8 @@ def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | N
                                           [c.subject for c in commits]):
         audits[index].findings.append(f)
     findings = [f for audit in audits for f in audit.findings]
-    findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems))
+    findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
+                                   per_commit_breaks[-1]))
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits)
@@ -76,7 +77,7 @@ def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, st
 
 def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: Snapshot,
                   base: Snapshot, table_seen: set[tuple]
-                  ) -> tuple[CommitAudit, list[removal.Break]]:
+                  ) -> tuple[CommitAudit, list[Break]]:
     """What one commit (changing the files ``changed``) removed, added and
     broke; ``table_seen`` collects the flag-table problems reported so far."""
     removed, added = removal.kind_changes(before, after, changed)
@@ -92,15 +93,15 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
             if _table_key(f) not in table_seen:
                 table_seen.add(_table_key(f))
                 audit.findings.append(replace(f, commit=commit.sha))
-    found = removal.breaks(after, base)
+    found = breaks(after, base)
     audit.arch_states = removal.arch_states(after, base, found)
     return audit, found
 
 
-def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple]
-                   ) -> list[Finding]:
+def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
+                   head_breaks: list[Break]) -> list[Finding]:
     found = list(removal.leftovers(head))
-    found.extend(dangling_references(head, base))
+    found.extend(dangling_references(head_breaks))
     found.extend(removal.renumbered_flags(base, head, symbol))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a
