@@ -109,8 +109,8 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
     def masked(snapshot: Snapshot, arch: str) -> str:
         return "yes" if any(t.mask(mask) for t in snapshot.tables_of(arch)) else "-"
 
-    out.write(f"{'arch':<12} {'bit':>{12 if base else 6}} {'mask':>{10 if base else 5}} "
-              f"{'uses':>5} {'width':>6}\n")
+    bw, mw = (12, 10) if base else (6, 5)  # before -> after needs wider columns
+    out.write(f"{'arch':<12} {'bit':>{bw}} {'mask':>{mw}} {'uses':>5} {'width':>6}\n")
     for arch in arches:
         if base:
             bits = f"{bit(base, arch)} -> {bit(head, arch)}"
@@ -119,7 +119,5 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
             bits, masks = bit(head, arch), masked(head, arch)
         widths = "/".join(sorted({str(t.width) for t in head.tables_of(arch)})) or "-"
         note = "  generic bits (g: from asm-generic)" if arch in head.generic_arches else ""
-        out.write(f"{arch:<12} {bits:>{12 if base else 6}} {masks:>{10 if base else 5}} "
-                  f"{uses[arch]:>5} {widths:>6}{note}\n")
-    out.write(f"{'common code':<12} {'':>{12 if base else 6}} {'':>{10 if base else 5}} "
-              f"{uses[None]:>5}\n")
+        out.write(f"{arch:<12} {bits:>{bw}} {masks:>{mw}} {uses[arch]:>5} {widths:>6}{note}\n")
+    out.write(f"{'common code':<12} {'':>{bw}} {'':>{mw}} {uses[None]:>5}\n")
