@@ -11,16 +11,18 @@ import importlib
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
 from .interrupts import Terminated, signals_held, sigterm_unwinds
+from .report import FORMATS, writer
 
 if TYPE_CHECKING:
-    from .audit import Audit
+    from .result import Audit
+    from .sources.commits import Commit
 
 # The analysis modules (tree-sitter, GitPython) are imported inside main(),
 # so that Ctrl-C at any moment is handled there, never as a traceback.
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 EXIT_TERMINATED = 143
 
-FORMATS = ("text", "json", "sarif", "html")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -67,47 +68,24 @@ def parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> Audit:
-    from .audit import audit_tree, check_symbol
-    from .context import attach_context, attach_series_context
-    from .history import parse_range
-    from .mbox import mailed_series
-    from .series import audit_series, terminal_progress
-    from .source import open_source, repository, resolve_commit
+    from . import api
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
-    if not (args.series or args.mbox):
-        source = open_source(args.tree, args.rev)
-        audit = audit_tree(source, args.symbol)
-        attach_context(audit, lambda _commit, paths: source.read(paths))
-        return audit
-    check_symbol(args.symbol)
-    top = repository(args.tree, "--series" if args.series else "--mbox")
     if args.series:
-        base, head = parse_range(args.series)
-        audit = audit_series(top, resolve_commit(top, base), resolve_commit(top, head),
-                             args.symbol, progress=terminal_progress)
-        attach_series_context(audit, top)
-        return audit
-    with mailed_series(top, args.mbox, args.base) as mailed:
-        audit = audit_series(top, mailed.base, mailed.head, args.symbol, env=mailed.env,
-                             label=f"{top} + {args.mbox}", progress=terminal_progress)
-        attach_series_context(audit, top, mailed.env)
-        return audit
+        return api.audit_series(args.tree, args.series, args.symbol, progress=terminal_progress)
+    if args.mbox:
+        return api.audit_mbox(args.tree, args.mbox, args.symbol, base=args.base,
+                              progress=terminal_progress)
+    return api.audit_tree(args.tree, args.symbol, args.rev)
 
 
-def writer(fmt: str) -> Callable[[Audit, TextIO], None]:
-    if fmt == "json":
-        from .jsonreport import write_json
-        return write_json
-    if fmt == "sarif":
-        from .sarifreport import write_sarif
-        return write_sarif
-    if fmt == "html":
-        from .htmlreport import write_html
-        return lambda audit, out: write_html(audit, out, audit.source_lines)
-    from .textreport import write_text
-    return write_text
+def terminal_progress(number: int, total: int, commit: Commit) -> None:
+    """Progress on stderr, only where a person is watching."""
+    if sys.stderr.isatty():
+        end = "\n" if number == total else ""
+        sys.stderr.write(f"\r[{number}/{total}] {commit.sha[:12]} {commit.subject[:60]:<60}{end}")
+        sys.stderr.flush()
 
 
 def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> None:
@@ -134,8 +112,7 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> 
 
 # Imported up front with signals held: Ctrl-C striking while Python builds a
 # class can surface as an unrelated RuntimeError instead of an interruption.
-_ANALYSIS = ("audit", "context", "demo", "history", "htmlreport", "jsonreport", "mbox",
-             "sarifreport", "series", "source", "textreport")
+_ANALYSIS = ("api", "demo", "report.html", "report.json", "report.sarif", "report.text")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,7 +144,7 @@ def _main(argv: list[str]) -> int:
         write_report(audit, args.format, args.output, sys.stdout)
         if args.html:
             write_report(audit, "html", args.html, sys.stdout)
-        from .model import Severity
+        from .result import Severity
         return EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)

@@ -9,14 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from .audit import Audit, audit_tree
-from .context import attach_series_context
+from . import api
 from .errors import AuditError
-from .htmlreport import render_html
-from .model import Severity
-from .series import audit_series
-from .source import GitTree
-from .textreport import write_text
+from .report import writer
+from .result import Audit, Severity
 
 if TYPE_CHECKING:
     from .kernel_fixture import FixtureRepo
@@ -57,26 +53,27 @@ def run_demo(argv: list[str], out: TextIO) -> int:
 
 
 def _demo(repo: FixtureRepo, out: TextIO, reports: Path | None) -> int:
+    """Audit the demo tree as a user would, through the same pipeline as
+    the command line, and print each command with its text report."""
     path = repo.path
     out.write(f"memdie-audit demo: a kernel-like tree with {len(repo.arches)} arches in {path}"
               f"{'' if reports else ' (removed afterwards; give a DIR to keep it)'}\n")
     audits: list[tuple[str, Audit]] = [
-        (f"memdie-audit {path} --rev master",
-         audit_tree(GitTree(path, repo.base), "TIF_MEMDIE")),
+        (f"memdie-audit {path} --rev master", api.audit_tree(path, rev=repo.base)),
     ]
     for variant in ("clean", "flawed"):
-        audit = audit_series(path, repo.base, repo.heads[variant], "TIF_MEMDIE", label=str(path))
-        attach_series_context(audit, path)
+        audit = api.audit_series(path, repo.revrange(variant))
         command = f"memdie-audit {path} --series master..series/{variant}"
         if reports:
             report = reports / f"report-{variant}.html"
-            report.write_text(render_html(audit, audit.source_lines), encoding="utf-8")
+            with report.open("w", encoding="utf-8") as page:
+                writer("html")(audit, page)
             command += f" --html {report}"
         audits.append((command, audit))
     statuses = []
     for command, audit in audits:
         out.write(f"\n$ {command}\n")
-        write_text(audit, out)
+        writer("text")(audit, out)
         status = 1 if audit.fails(Severity.ERROR) else 0
         statuses.append(status)
         out.write(f"(exit status {status})\n")

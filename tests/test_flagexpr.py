@@ -1,6 +1,6 @@
 import pytest
 
-from memdie_audit.flagexpr import Unevaluable, evaluate
+from memdie_audit.kernel.flagexpr import Unevaluable, evaluate
 
 BITS = {"TIF_X": 5, "_TIF_A": 1, "_TIF_B": 4}
 

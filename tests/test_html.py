@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, git, make_repo, write_tree
 
-from memdie_audit.audit import Audit
 from memdie_audit.cli import main
-from memdie_audit.htmlreport import render_html
-from memdie_audit.model import Finding, Kind, Occurrence, Severity
-from memdie_audit.series import audit_series
+from memdie_audit.kernel.model import Kind, Occurrence
+from memdie_audit.report.html import render_html
+from memdie_audit.result import Audit, Finding, Severity
+from memdie_audit.walk import walk_series
 
 CHROMIUM = "/usr/bin/chromium"
 PAYLOADS = ("<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "{{ 7*7 }}")
@@ -186,7 +186,7 @@ def _hostile_audit(tmp_path: Path) -> Audit:
     })
     git(repo, "config", "user.name", f"{img} {braces}")
     head = commit_all(repo, f"mm: {script} {img} {braces}")
-    audit = audit_series(repo, base, head, "TIF_MEMDIE")
+    audit = walk_series(repo, base, head, "TIF_MEMDIE")
     hostile = f"{script}{img}{braces}"
     audit.findings.append(Finding("stale-comment", Severity.WARNING, f"message {hostile}",
                                   f"arch/{img}/x.c", 1, 1, img, audit.commits[0].sha))
@@ -245,7 +245,7 @@ def test_tree_audit_report(tmp_path: Path, capsys) -> None:
 def test_source_lines_give_findings_their_context(tmp_path: Path) -> None:
     repo = series_repo(tmp_path)
     base, head = repo.revrange.split("..")
-    audit = audit_series(repo.path, git(repo.path, "rev-parse", base).strip(),
+    audit = walk_series(repo.path, git(repo.path, "rev-parse", base).strip(),
                          git(repo.path, "rev-parse", head).strip(), "TIF_MEMDIE")
     asked = []
 
@@ -263,7 +263,7 @@ def test_source_lines_give_findings_their_context(tmp_path: Path) -> None:
 def test_commits_without_arch_states_get_inferred_cells(tmp_path: Path) -> None:
     repo = series_repo(tmp_path)
     base, head = (git(repo.path, "rev-parse", r).strip() for r in repo.revrange.split(".."))
-    audit = audit_series(repo.path, base, head, "TIF_MEMDIE")
+    audit = walk_series(repo.path, base, head, "TIF_MEMDIE")
     inferred_cell = re.compile(r'class="cell [^"]*\binferred\b')
     assert not inferred_cell.search(render_html(audit))
     for commit in audit.commits:

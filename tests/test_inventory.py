@@ -10,10 +10,11 @@ import pytest
 from conftest import git
 from mutate import git_tokens
 
-from memdie_audit.audit import audit_tree
+from memdie_audit.api import audit_source
+from memdie_audit.kernel.model import Kind
 from memdie_audit.kernel_fixture import HOSTILE_PATH
-from memdie_audit.model import Kind, Severity
-from memdie_audit.source import GitTree, PlainTree, open_source
+from memdie_audit.result import Severity
+from memdie_audit.sources.trees import GitTree, PlainTree, open_source
 
 SYMBOLS = ["TIF_MEMDIE", "TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_POLLING_NRFLAG",
            "TIF_32BIT"]
@@ -22,19 +23,19 @@ SYMBOLS = ["TIF_MEMDIE", "TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_POLLING_NRFL
 @pytest.mark.parametrize("symbol", SYMBOLS)
 def test_every_git_grep_token_is_an_occurrence(kernel, symbol: str) -> None:
     for rev in (kernel.base, *kernel.heads.values()):
-        audit = audit_tree(GitTree(kernel.path, rev), symbol)
+        audit = audit_source(GitTree(kernel.path, rev), symbol)
         got = {(o.path, o.line, o.column) for o in audit.head.all_occurrences()}
         assert got == git_tokens(kernel.path, rev, symbol), rev
 
 
 def test_the_base_tree_is_consistent(kernel) -> None:
     for symbol in SYMBOLS:
-        audit = audit_tree(GitTree(kernel.path, kernel.base), symbol)
+        audit = audit_source(GitTree(kernel.path, kernel.base), symbol)
         assert [f for f in audit.findings if f.severity is not Severity.NOTE] == [], symbol
 
 
 def test_every_arch_header_and_every_kind(kernel) -> None:
-    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    audit = audit_source(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
     head = audit.head
     assert len(head.tables) >= 30
     kinds = {o.kind for o in head.all_occurrences()}
@@ -49,7 +50,7 @@ def test_every_arch_header_and_every_kind(kernel) -> None:
 
 
 def test_uses_name_their_function(kernel) -> None:
-    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    audit = audit_source(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
     uses = [o for o in audit.head.all_occurrences()
             if o.kind is Kind.USE and o.path.startswith(("mm/", "kernel/"))]
     assert uses and all(o.function for o in uses)
@@ -57,7 +58,7 @@ def test_uses_name_their_function(kernel) -> None:
 
 
 def test_hostile_c_falls_back_with_a_note(kernel) -> None:
-    audit = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    audit = audit_source(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
     notes = [f for f in audit.findings if f.rule == "parse-fallback"]
     assert [f.path for f in notes] == [HOSTILE_PATH]
     hostile = audit.head.occurrences[HOSTILE_PATH]
@@ -71,8 +72,8 @@ def test_plain_directory_equals_the_commit(kernel, tmp_path: Path) -> None:
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(plain)], input=archive, check=True)
     assert isinstance(open_source(str(plain), None), PlainTree)
-    from_plain = audit_tree(PlainTree(plain), "TIF_MEMDIE")
-    from_git = audit_tree(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
+    from_plain = audit_source(PlainTree(plain), "TIF_MEMDIE")
+    from_git = audit_source(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
     assert from_plain.head.all_occurrences() == from_git.head.all_occurrences()
     assert from_plain.head.tables == from_git.head.tables
     assert from_plain.findings == from_git.findings
@@ -80,8 +81,8 @@ def test_plain_directory_equals_the_commit(kernel, tmp_path: Path) -> None:
 
 def test_working_tree_of_the_checked_out_branch(kernel) -> None:
     branch = git(kernel.path, "rev-parse", "HEAD").strip()
-    work = audit_tree(GitTree(kernel.path, None), "TIF_MEMDIE")
-    at_rev = audit_tree(GitTree(kernel.path, branch), "TIF_MEMDIE")
+    work = audit_source(GitTree(kernel.path, None), "TIF_MEMDIE")
+    at_rev = audit_source(GitTree(kernel.path, branch), "TIF_MEMDIE")
     assert work.head.all_occurrences() == at_rev.head.all_occurrences()
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import git
 
-from memdie_audit import mbox as mbox_module
 from memdie_audit.cli import main
 from memdie_audit.kernel_fixture import build_repo, format_patch
+from memdie_audit.sources import mail as mbox_module
 
 
 @pytest.fixture

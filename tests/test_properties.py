@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from mutate import C_FRAGMENTS, word_tokens
 
-from memdie_audit.flagexpr import Unevaluable, evaluate
-from memdie_audit.flagtable import read_flag_table
-from memdie_audit.model import Kind
-from memdie_audit.rules import table_findings
-from memdie_audit.scan import scan_file
+from memdie_audit.kernel.flagexpr import Unevaluable, evaluate
+from memdie_audit.kernel.flagtable import read_flag_table
+from memdie_audit.kernel.model import Kind
+from memdie_audit.kernel.occurrences import scan_file
+from memdie_audit.rules.registry import table_findings
 
 
 def budget(examples: int) -> settings:

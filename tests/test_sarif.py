@@ -11,12 +11,12 @@ import pytest
 from conftest import git, write_tree
 from test_html import BASE_FILES, series_repo
 
-from memdie_audit.audit import audit_tree
+from memdie_audit.api import audit_source
 from memdie_audit.cli import main
-from memdie_audit.model import Finding, Severity
-from memdie_audit.rules import RULES
-from memdie_audit.sarifreport import sarif_log
-from memdie_audit.source import open_source
+from memdie_audit.report.sarif import sarif_log
+from memdie_audit.result import Finding, Severity
+from memdie_audit.rules.registry import RULES
+from memdie_audit.sources.trees import open_source
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json")
                     .read_text(encoding="utf-8"))
@@ -103,7 +103,7 @@ def test_fingerprint_survives_a_line_shift(tmp_path: Path) -> None:
     files = {**BASE_FILES, "mm/x.c": "int f(void) { return TIF_NOPE; }\n"}
     write_tree(tmp_path / "a", files)
     write_tree(tmp_path / "b", {**files, "mm/x.c": "\n\n/* moved */\n" + files["mm/x.c"]})
-    before, after = (sarif_log(audit_tree(open_source(str(tmp_path / d), None), "TIF_NOPE"))
+    before, after = (sarif_log(audit_source(open_source(str(tmp_path / d), None), "TIF_NOPE"))
                      ["runs"][0]["results"] for d in ("a", "b"))
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in before] == [1]
     assert [r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in after] == [4]
@@ -112,7 +112,7 @@ def test_fingerprint_survives_a_line_shift(tmp_path: Path) -> None:
 
 def test_finding_without_a_path_has_no_location(tmp_path: Path) -> None:
     write_tree(tmp_path, BASE_FILES)
-    audit = audit_tree(open_source(str(tmp_path), None), "TIF_MEMDIE")
+    audit = audit_source(open_source(str(tmp_path), None), "TIF_MEMDIE")
     audit = dataclasses.replace(audit, findings=[
         *audit.findings,
         Finding("merge-commit", Severity.NOTE, "merge commit \"x\": followed on its first parent",
@@ -126,7 +126,7 @@ def test_finding_without_a_path_has_no_location(tmp_path: Path) -> None:
 
 def test_columns_count_code_points(tmp_path: Path) -> None:
     write_tree(tmp_path, {**BASE_FILES, "mm/x.c": "/* é */ int x = TIF_NOPE;\n"})
-    log = sarif_log(audit_tree(open_source(str(tmp_path), None), "TIF_NOPE"))
+    log = sarif_log(audit_source(open_source(str(tmp_path), None), "TIF_NOPE"))
     assert log["runs"][0]["columnKind"] == "unicodeCodePoints"
     (result,) = log["runs"][0]["results"]
     # git grep's byte column is 18; "é" is two bytes, one code point.

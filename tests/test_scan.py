@@ -2,8 +2,8 @@
 
 import pytest
 
-from memdie_audit.model import Kind
-from memdie_audit.scan import scan_file
+from memdie_audit.kernel.model import Kind
+from memdie_audit.kernel.occurrences import scan_file
 
 
 def kinds(path: str, source: str | bytes, symbol: str = "TIF_MEMDIE") -> list[tuple]:

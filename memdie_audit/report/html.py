@@ -48,13 +48,13 @@ from typing import Any, TextIO
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from . import __version__
-from .audit import Audit, CommitAudit
-from .context import lines_around
-from .model import Finding, Kind, Occurrence, Severity
-from .reportmodel import COMMON, build_bitmaps, build_matrix
-from .rules import RULES
-from .snapshot import Snapshot
+from .. import __version__
+from ..excerpts import lines_around
+from ..kernel.model import Kind, Occurrence
+from ..kernel.snapshot import Snapshot
+from ..result import Audit, CommitAudit, Finding, Severity
+from ..rules.registry import RULES
+from .view import COMMON, build_bitmaps, build_matrix
 
 SourceLines = Callable[[str, int], "list[tuple[int, str]] | None"]
 
@@ -266,5 +266,5 @@ def render_html(audit: Audit, source_lines: SourceLines | None = None) -> str:
     return environment().get_template(TEMPLATE).render(report_context(audit, source_lines))
 
 
-def write_html(audit: Audit, out: TextIO, source_lines: SourceLines | None = None) -> None:
-    out.write(render_html(audit, source_lines))
+def write(audit: Audit, out: TextIO) -> None:
+    out.write(render_html(audit, audit.source_lines))

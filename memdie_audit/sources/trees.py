@@ -11,9 +11,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol
 
-from . import gitio
-from .errors import AuditError, GitError
-from .scan import grep_pattern, token_pattern
+from ..errors import AuditError, GitError
+from . import gitcmd
+from .tokens import grep_pattern, token_pattern
 
 # The folders whose listing a snapshot needs: flag headers and arch Kconfigs.
 LISTED = ("arch", "include/asm-generic")
@@ -44,22 +44,22 @@ class GitTree:
 
     def start_grep(self, symbol: str) -> subprocess.Popen[bytes]:
         # Exit status 1 means "no match" to git grep.
-        return gitio.start(self.top, "grep", "-l", "-z", "-w", "-E", "-e", grep_pattern(symbol),
+        return gitcmd.start(self.top, "grep", "-l", "-z", "-w", "-E", "-e", grep_pattern(symbol),
                            *self._rev_args(), "--", env=self.env)
 
     def candidates(self, pending: object) -> list[str]:
         assert isinstance(pending, subprocess.Popen)
-        paths = gitio.split_z(gitio.finish(pending, ok=(0, 1)))
+        paths = gitcmd.split_z(gitcmd.finish(pending, ok=(0, 1)))
         prefix = f"{self.rev}:" if self.rev else ""
         return [p.removeprefix(prefix) for p in paths]
 
     def listing(self) -> list[str]:
         # Regular files only: git grep skips symlinks and submodules, so do we.
         if self.rev:
-            out = gitio.run(self.top, "ls-tree", "-r", "-z", self.rev, "--", *LISTED,
+            out = gitcmd.run(self.top, "ls-tree", "-r", "-z", self.rev, "--", *LISTED,
                             env=self.env)
         else:
-            out = gitio.run(self.top, "ls-files", "-s", "-z", "--", *LISTED)
+            out = gitcmd.run(self.top, "ls-files", "-s", "-z", "--", *LISTED)
         entries = (entry.split(b"\t", 1) for entry in out.split(b"\0") if entry)
         return [os.fsdecode(path) for meta, path in entries
                 if meta.split()[0].decode() in REGULAR_FILE_MODES]
@@ -68,7 +68,7 @@ class GitTree:
         paths = list(paths)
         if self.rev:
             specs = {p: self._object_name(p) for p in paths}
-            blobs = gitio.read_blobs(self.top, [s for s in specs.values() if s], env=self.env)
+            blobs = gitcmd.read_blobs(self.top, [s for s in specs.values() if s], env=self.env)
             return {p: blobs[s] for p, s in specs.items() if s and blobs.get(s) is not None}
         return _read_files(self.top, paths)
 
@@ -77,7 +77,7 @@ class GitTree:
         that way, so its blob is looked up by name first."""
         if "\n" not in path:
             return f"{self.rev}:{path}"
-        out = gitio.run(self.top, "ls-tree", "-z", self.rev, "--", path, env=self.env)
+        out = gitcmd.run(self.top, "ls-tree", "-z", self.rev, "--", path, env=self.env)
         fields = out.split(b"\t", 1)[0].split()
         return fields[2].decode() if len(fields) == 3 else None
 
@@ -197,17 +197,17 @@ def git_toplevel(path: Path) -> Path | None:
     """The top of the git work tree (or the git dir of a bare repository) that
     holds ``path``, or None for a plain directory."""
     try:
-        bare, git_dir = gitio.run(path, "rev-parse", "--is-bare-repository",
+        bare, git_dir = gitcmd.run(path, "rev-parse", "--is-bare-repository",
                                   "--absolute-git-dir").decode().splitlines()
         if bare == "true":
             return Path(git_dir)
-        return Path(gitio.run(path, "rev-parse", "--show-toplevel").decode().strip())
+        return Path(gitcmd.run(path, "rev-parse", "--show-toplevel").decode().strip())
     except (GitError, ValueError):
         return None
 
 
 def _is_bare(top: Path) -> bool:
-    return gitio.run(top, "rev-parse", "--is-bare-repository").strip() == b"true"
+    return gitcmd.run(top, "rev-parse", "--is-bare-repository").strip() == b"true"
 
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
@@ -218,7 +218,7 @@ def resolve_commit(top: Path, rev: str) -> str:
     if rev.startswith("-"):
         raise AuditError(f"unknown revision {rev!r}")
     try:
-        out = gitio.run(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
+        out = gitcmd.run(top, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}",
                         ok=(0, 1))
     except GitError as err:
         raise AuditError(f"cannot read revision {rev!r}: {err}") from None
@@ -232,4 +232,4 @@ def resolve_commit(top: Path, rev: str) -> str:
 
 
 def is_shallow(top: Path) -> bool:
-    return gitio.run(top, "rev-parse", "--is-shallow-repository").strip() == b"true"
+    return gitcmd.run(top, "rev-parse", "--is-shallow-repository").strip() == b"true"

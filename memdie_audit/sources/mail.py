@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import gitio
-from .errors import AuditError, GitError
-from .interrupts import Terminated, signals_held
-from .source import is_shallow, resolve_commit
+from ..errors import AuditError, GitError
+from ..interrupts import Terminated, signals_held
+from . import gitcmd
+from .trees import is_shallow, resolve_commit
 
 PREFIX = "memdie-audit-"
 _BASE_COMMIT = re.compile(rb"(?m)^base-commit:[ \t]*([0-9a-fA-F]{7,64})[ \t]*\r?$")
@@ -82,7 +82,7 @@ def mailed_series(top: Path, mbox_path: str, base: str | None) -> Iterator[Maile
             "GIT_ALTERNATE_OBJECT_DIRECTORIES": _objects_dir(top),
         }
         (workdir / "objects").mkdir()
-        gitio.run(top, "read-tree", base_sha, env=env)
+        gitcmd.run(top, "read-tree", base_sha, env=env)
         head = base_sha
         for number, patch in enumerate(patches, 1):
             head = _commit(top, patch, head, env, f"{number}/{len(patches)}")
@@ -166,7 +166,7 @@ def _resolve_base(top: Path, rev: str, given: bool) -> str:
 
 
 def _objects_dir(top: Path) -> str:
-    out = gitio.run(top, "rev-parse", "--path-format=absolute", "--git-path", "objects")
+    out = gitcmd.run(top, "rev-parse", "--path-format=absolute", "--git-path", "objects")
     return out.decode().strip()
 
 
@@ -181,7 +181,7 @@ def _split(top: Path, mbox_path: str, workdir: Path, keep_cr: bool) -> list[_Pat
     mail = workdir / "mail"
     mail.mkdir()
     try:
-        gitio.run(top, "mailsplit", *(["--keep-cr"] if keep_cr else []), f"-o{mail}",
+        gitcmd.run(top, "mailsplit", *(["--keep-cr"] if keep_cr else []), f"-o{mail}",
                   str(Path(mbox_path).resolve()))
     except GitError as err:
         raise AuditError(f"{mbox_path}: not a readable mbox: {err}") from None
@@ -189,7 +189,7 @@ def _split(top: Path, mbox_path: str, workdir: Path, keep_cr: bool) -> list[_Pat
     for number, message in enumerate(sorted(mail.iterdir()), 1):
         body, patch = workdir / f"{number}.msg", workdir / f"{number}.patch"
         try:
-            info = gitio.run(top, "mailinfo", str(body), str(patch), stdin=message.read_bytes())
+            info = gitcmd.run(top, "mailinfo", str(body), str(patch), stdin=message.read_bytes())
         except GitError:
             continue  # not a mail git can read: no patch in it
         if not patch.exists() or not patch.read_bytes().strip():
@@ -204,14 +204,14 @@ def _split(top: Path, mbox_path: str, workdir: Path, keep_cr: bool) -> list[_Pat
 
 def _commit(top: Path, patch: _Patch, parent: str, env: dict[str, str], number: str) -> str:
     try:
-        gitio.run(top, "apply", "--cached", "--whitespace=nowarn", str(patch.patch), env=env)
+        gitcmd.run(top, "apply", "--cached", "--whitespace=nowarn", str(patch.patch), env=env)
     except GitError as err:
         raise AuditError(f"patch {number} \"{patch.subject}\" does not apply: {err}") from None
-    tree = gitio.run(top, "write-tree", env=env).decode().strip()
+    tree = gitcmd.run(top, "write-tree", env=env).decode().strip()
     message = patch.subject + "\n\n" + patch.message.read_text(encoding="utf-8", errors="replace")
     identity = {"GIT_AUTHOR_NAME": patch.author, "GIT_AUTHOR_EMAIL": patch.email,
                 "GIT_COMMITTER_NAME": patch.author, "GIT_COMMITTER_EMAIL": patch.email}
     if patch.date:
         identity |= {"GIT_AUTHOR_DATE": patch.date, "GIT_COMMITTER_DATE": patch.date}
-    return gitio.run(top, "commit-tree", "--no-gpg-sign", tree, "-p", parent,
+    return gitcmd.run(top, "commit-tree", "--no-gpg-sign", tree, "-p", parent,
                      env={**env, **identity}, stdin=message.encode()).decode().strip()

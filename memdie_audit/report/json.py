@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from . import __version__
-from .audit import Audit
-from .model import Finding, FlagDef, FlagTable, Occurrence, Severity
+from .. import __version__
+from ..kernel.model import FlagDef, FlagTable, Occurrence
+from ..result import Audit, Finding, Severity
 
 
 def occurrence_json(o: Occurrence) -> dict[str, Any]:
@@ -58,6 +58,6 @@ def audit_json(audit: Audit) -> dict[str, Any]:
     }
 
 
-def write_json(audit: Audit, out: TextIO) -> None:
+def write(audit: Audit, out: TextIO) -> None:
     json.dump(audit_json(audit), out, indent=2)
     out.write("\n")

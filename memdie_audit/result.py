@@ -1,19 +1,59 @@
-"""What one run of memdie-audit found, whatever produced it: the result that
-every reporter renders."""
+"""What one run of memdie-audit found, whatever produced it: the records
+every reporter renders (findings, per-commit results, the audit)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
+from enum import Enum
 
-from .errors import AuditError
-from .model import Finding, Kind, Severity
-from .rules import tree_findings
-from .snapshot import Snapshot, build_snapshot
-from .source import Source
+from .kernel.model import Kind, one_line
+from .kernel.snapshot import Snapshot
 
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "note": 0}[self.value]
+
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One verdict of a rule, located as precisely as the rule knows."""
+
+    rule: str
+    severity: Severity
+    message: str
+    path: str | None = None
+    line: int | None = None
+    column: int | None = None
+    arch: str | None = None
+    commit: str | None = None
+    related: tuple[str, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        where = ""
+        if self.path:
+            where = one_line(self.path)
+            if self.line:
+                where += f":{self.line}"
+                if self.column:
+                    where += f":{self.column}"
+            where += ": "
+        return f"{where}{self.severity}: {self.message} [{self.rule}]"
+
+    @property
+    def sort_key(self) -> tuple:
+        return (-self.severity.rank, self.path or "", self.line or 0, self.column or 0, self.rule)
+
 
 
 @dataclass
@@ -62,18 +102,3 @@ class Audit:
 
     def fails(self, fail_on: Severity) -> bool:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
-
-
-def check_symbol(symbol: str) -> str:
-    if not _IDENTIFIER.match(symbol):
-        raise AuditError(f"--symbol {symbol!r} is not a C identifier")
-    if symbol.startswith("_"):
-        raise AuditError(f"--symbol {symbol!r}: give the bit's name ({symbol.lstrip('_')}); "
-                         "its mask is found with it")
-    return symbol
-
-
-def audit_tree(source: Source, symbol: str) -> Audit:
-    """Inventory of one tree state with the checks that apply to any tree."""
-    snapshot = build_snapshot(source, check_symbol(symbol))
-    return Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot))

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 
-from .model import Finding, Kind, Occurrence
-from .rules import Break, breaks, describe_arches, finding
-from .snapshot import Snapshot
+from ..kernel.model import Kind, Occurrence
+from ..kernel.snapshot import Snapshot
+from ..result import Finding
+from .registry import Break, breaks, describe_arches, finding
 
 _LEFTOVER = {Kind.DEFINITION: "leftover-definition", Kind.MASK: "leftover-mask",
              Kind.USE: "leftover-use"}

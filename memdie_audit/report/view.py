@@ -36,12 +36,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .arches import GENERIC, GENERIC_FLAG_HEADER, arch_of
-from .audit import Audit
-from .flagtable import compatible
-from .model import Finding, FlagDef, FlagTable, Kind
-from .removal import COMMON, arch_states, breaks
-from .snapshot import Snapshot
+from ..kernel.flagtable import compatible
+from ..kernel.model import FlagDef, FlagTable, Kind
+from ..kernel.paths import GENERIC, GENERIC_FLAG_HEADER, arch_of
+from ..kernel.snapshot import Snapshot
+from ..result import Audit, Finding
+from ..rules.removal import COMMON, arch_states, breaks
 
 STATE_WORDS = ("defined", "mask", "removed", "absent", "broken", "used")
 _SHA = re.compile(r"\b[0-9a-f]{12}\b")

@@ -1,4 +1,4 @@
-"""The records an audit produces: occurrences, flag tables and findings.
+"""What reading kernel C produces: occurrences of a flag and flag tables.
 
 All are small immutable values so that snapshots can share them between the
 commits of a series and reporters can serialise them without surprises.
@@ -6,7 +6,7 @@ commits of a series and reporters can serialise them without surprises.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 _CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r"}
@@ -34,19 +34,6 @@ class Kind(str, Enum):
 
 CODE_KINDS = frozenset({Kind.DEFINITION, Kind.MASK, Kind.USE})
 TEXT_KINDS = frozenset({Kind.COMMENT, Kind.STRING, Kind.DOC})
-
-
-class Severity(str, Enum):
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
-    def __str__(self) -> str:
-        return self.value
-
-    @property
-    def rank(self) -> int:
-        return {"error": 2, "warning": 1, "note": 0}[self.value]
 
 
 @dataclass(frozen=True)
@@ -120,33 +107,3 @@ class FlagTable:
 
     def mask(self, name: str) -> FlagDef | None:
         return next((f for f in self.masks if f.name == name), None)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One verdict of a rule, located as precisely as the rule knows."""
-
-    rule: str
-    severity: Severity
-    message: str
-    path: str | None = None
-    line: int | None = None
-    column: int | None = None
-    arch: str | None = None
-    commit: str | None = None
-    related: tuple[str, ...] = field(default=(), compare=False)
-
-    def __str__(self) -> str:
-        where = ""
-        if self.path:
-            where = one_line(self.path)
-            if self.line:
-                where += f":{self.line}"
-                if self.column:
-                    where += f":{self.column}"
-            where += ": "
-        return f"{where}{self.severity}: {self.message} [{self.rule}]"
-
-    @property
-    def sort_key(self) -> tuple:
-        return (-self.severity.rank, self.path or "", self.line or 0, self.column or 0, self.rule)

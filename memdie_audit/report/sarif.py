@@ -17,11 +17,10 @@ import re
 from collections import Counter
 from typing import Any, TextIO
 
-from . import __version__
-from .audit import Audit
-from .model import Finding
-from .rules import RULES
-from .snapshot import Snapshot
+from .. import __version__
+from ..kernel.snapshot import Snapshot
+from ..result import Audit, Finding
+from ..rules.registry import RULES
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT = "memdieAudit/v1"
@@ -142,6 +141,6 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
     }
 
 
-def write_sarif(audit: Audit, out: TextIO) -> None:
+def write(audit: Audit, out: TextIO) -> None:
     json.dump(sarif_log(audit), out, indent=2)
     out.write("\n")

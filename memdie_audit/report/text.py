@@ -7,10 +7,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import TextIO
 
-from .arches import GENERIC
-from .audit import Audit
-from .model import Finding, Kind, Occurrence, Severity, one_line
-from .snapshot import Snapshot
+from ..kernel.model import Kind, Occurrence, one_line
+from ..kernel.paths import GENERIC
+from ..kernel.snapshot import Snapshot
+from ..result import Audit, Finding, Severity
 
 _SECTIONS = (
     ("definitions", (Kind.DEFINITION,)),
@@ -32,7 +32,7 @@ def total_line(audit: Audit) -> str:
             f"{n} note{'s' * (n != 1)}")
 
 
-def write_text(audit: Audit, out: TextIO) -> None:
+def write(audit: Audit, out: TextIO) -> None:
     if audit.mode == "series":
         _write_series(audit, out)
     else:

@@ -7,10 +7,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from . import cpp, treesitter
-from .arches import GENERIC_FLAG_HEADER, arch_of, flags_width
+from . import lexer, treesitter
 from .flagexpr import Unevaluable, evaluate
 from .model import FlagDef, FlagTable
+from .paths import GENERIC_FLAG_HEADER, arch_of, flags_width
 
 FLAG_NAME = re.compile(r"^_?TIF_\w+$")
 _DEFINE = re.compile(r"([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", re.S)
@@ -57,7 +57,7 @@ def read_flag_table(path: str, data: bytes,
                     outer: Mapping[str, int | None] | None = None) -> FlagTable:
     """The flag table of one header. ``outer`` resolves names the header takes
     from elsewhere (the generic bits an arch header includes)."""
-    lexed = cpp.lex_c(data)
+    lexed = lexer.lex_c(data)
     defines = _defines(lexed)
     by_name: dict[str, list[_RawDefine]] = {}
     for d in defines:
@@ -93,7 +93,7 @@ def read_flag_table(path: str, data: bytes,
         is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
         (masks if is_mask else bits).append(flag)
     arch = arch_of(path)
-    width = flags_width(arch, path, _flags_field_type(cpp.blank_comments(lexed)))
+    width = flags_width(arch, path, _flags_field_type(lexer.blank_comments(lexed)))
     return FlagTable(path, arch, width, tuple(bits), tuple(masks))
 
 
@@ -106,9 +106,9 @@ def includes_generic_bits(data: bytes) -> bool:
     return GENERIC_FLAG_HEADER.removeprefix("include/").encode() in data
 
 
-def _defines(lexed: cpp.Lexed) -> list[_RawDefine]:
+def _defines(lexed: lexer.Lexed) -> list[_RawDefine]:
     """Every object-like #define with its condition, include guard removed."""
-    found = list(cpp.directives(lexed))
+    found = list(lexer.directives(lexed))
     guard = _include_guard(found)
     stack: list[_Frame] = []
     blocks = 0
@@ -141,7 +141,7 @@ def _defines(lexed: cpp.Lexed) -> list[_RawDefine]:
     return result
 
 
-def _include_guard(found: list[cpp.Directive]) -> str | None:
+def _include_guard(found: list[lexer.Directive]) -> str | None:
     """``X`` when a header opens with ``#ifndef X`` / ``#define X``."""
     if len(found) >= 2 and found[0].keyword == "ifndef" and found[1].keyword == "define":
         name = found[0].rest.split()[:1]

@@ -15,9 +15,9 @@ import git
 from git.exc import GitError as GitPythonError
 from gitdb.exc import ODBError
 
-from . import gitio
-from .errors import AuditError
-from .source import REGULAR_FILE_MODES
+from ..errors import AuditError
+from . import gitcmd
+from .trees import REGULAR_FILE_MODES
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None =
 
 def _raw_changes(top: Path, base: str, head: str, env: dict[str, str] | None
                  ) -> Iterator[tuple[str, list[Change]]]:
-    out = gitio.run(top, "log", "--first-parent", "--no-renames", "--diff-merges=first-parent",
+    out = gitcmd.run(top, "log", "--first-parent", "--no-renames", "--diff-merges=first-parent",
                     "--raw", "--no-abbrev", "-z", "--format=%x01%H", f"{base}..{head}", "--",
                     env=env)
     for chunk in out.split(b"\x01")[1:]:
@@ -99,5 +99,5 @@ def _raw_changes(top: Path, base: str, head: str, env: dict[str, str] | None
 def read_changes(top: Path, commit: Commit, env: dict[str, str] | None = None
                  ) -> dict[str, bytes | None]:
     """The new contents of every file a commit changes (None: deleted)."""
-    blobs = gitio.read_blobs(top, [c.new_blob for c in commit.changes if c.new_blob], env=env)
+    blobs = gitcmd.read_blobs(top, [c.new_blob for c in commit.changes if c.new_blob], env=env)
     return {c.path: blobs.get(c.new_blob) if c.new_blob else None for c in commit.changes}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .arches import GENERIC
-from .flagtable import compatible
-from .model import Finding, FlagDef, FlagTable, Occurrence, Severity
-from .snapshot import Snapshot
+from ..kernel.flagtable import compatible
+from ..kernel.model import FlagDef, FlagTable, Occurrence
+from ..kernel.paths import GENERIC
+from ..kernel.snapshot import Snapshot
+from ..result import Finding, Severity
 
 E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 

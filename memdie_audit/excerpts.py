@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .audit import Audit
-from .source import GitTree
+from .result import Audit
+from .sources.trees import GitTree
 
 RADIUS = 3  # lines before and after a finding's line
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .arches import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
+from ..sources.trees import Source
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
-from .scan import scan_file
-from .source import Source
+from .occurrences import scan_file
+from .paths import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
 
 _KCONFIG = re.compile(r"^arch/([^/]+)/Kconfig$")
 _SELECTS_GENERIC_BITS = re.compile(rb"(?m)^[ \t]*select[ \t]+HAVE_GENERIC_TIF_BITS\b")

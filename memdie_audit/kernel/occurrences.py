@@ -10,26 +10,15 @@ C-like text, the kind comes from the lexical view in :mod:`cpp`.
 from __future__ import annotations
 
 import re
-from functools import cache
 
-from . import cpp, treesitter
-from .arches import ASM_LINE_COMMENTS, arch_of, language_of
+from ..sources.tokens import token_pattern
+from . import lexer, treesitter
 from .model import Kind, Occurrence
+from .paths import ASM_LINE_COMMENTS, arch_of, language_of
 
 MAX_TEXT = 400  # characters of a source line kept in an occurrence
 MAX_DEPTH = 256  # syntax-tree depth beyond which a token is read lexically
 _GUARD_BEFORE = re.compile(rb"defined\s*\(?\s*$")
-
-
-@cache
-def token_pattern(symbol: str) -> re.Pattern[bytes]:
-    """SYMBOL or _SYMBOL as a whole word, exactly as ``git grep -w`` sees it."""
-    return re.compile(rb"(?<![A-Za-z0-9_])_?" + re.escape(symbol.encode()) + rb"(?![A-Za-z0-9_])")
-
-
-def grep_pattern(symbol: str) -> str:
-    """The extended regex handed to ``git grep -w -E`` for the same tokens."""
-    return "_?" + symbol
 
 
 def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
@@ -40,11 +29,11 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     arch = arch_of(path)
     language = language_of(path)
     if language == "asm":
-        lexed = cpp.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
+        lexed = lexer.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
     elif language == "text":
-        lexed = cpp.lex_text(data)
+        lexed = lexer.lex_text(data)
     else:
-        lexed = cpp.lex_c(data)
+        lexed = lexer.lex_c(data)
     if language == "text":
         kinds = [(Kind.DOC, None, False, False) for _ in hits]
     elif language == "c":
@@ -63,7 +52,7 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     return tuple(occurrences)
 
 
-def _line_text(lexed: cpp.Lexed, line: int, column: int) -> str:
+def _line_text(lexed: lexer.Lexed, line: int, column: int) -> str:
     raw = lexed.line_text(line).rstrip(b"\r")
     if len(raw) > MAX_TEXT:
         start = max(0, column - 1 - MAX_TEXT // 2)
@@ -71,7 +60,7 @@ def _line_text(lexed: cpp.Lexed, line: int, column: int) -> str:
     return raw.decode("utf-8", "replace").replace("\x00", "\ufffd")
 
 
-def _classify_lexically(lexed: cpp.Lexed, offset: int, token: str, symbol: str
+def _classify_lexically(lexed: lexer.Lexed, offset: int, token: str, symbol: str
                         ) -> tuple[Kind, bool]:
     """Kind of a token from comments, strings and directives alone; and
     whether it is a reference that only tests definedness."""
@@ -89,13 +78,13 @@ def _classify_lexically(lexed: cpp.Lexed, offset: int, token: str, symbol: str
     return Kind.USE, False
 
 
-def _classify_c(data: bytes, lexed: cpp.Lexed, hits: list[tuple[int, str]], symbol: str
+def _classify_c(data: bytes, lexed: lexer.Lexed, hits: list[tuple[int, str]], symbol: str
                 ) -> list[tuple[Kind, str | None, bool, bool]]:
     # tree-sitter reads comments worse than C does (a "/*" inside a "//"
     # comment opens a block for it; a comment inside a macro body is an
     # ERROR): it parses the text with the comments blanked, and the lexer,
     # which follows C's rules, says what is a comment or a string.
-    root = treesitter.parse_c(cpp.blank_comments(lexed)).root_node
+    root = treesitter.parse_c(lexer.blank_comments(lexed)).root_node
     result = []
     for offset, token in hits:
         end = offset + len(token)

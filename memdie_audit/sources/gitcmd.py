@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .errors import GitError
+from ..errors import GitError
 
 # Settings that would change what git prints, forced to known values so the
 # user's config cannot reshape our parsing. Optional locks are off so that a

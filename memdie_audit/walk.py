@@ -3,27 +3,31 @@ each commit along the first-parent line updates it from the files it changes."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from . import removal
-from .audit import Audit, CommitAudit, check_symbol
 from .errors import AuditError
-from .history import Commit, read_changes, series_commits
-from .model import Finding
-from .rules import Break, breaks, dangling_references, finding, parse_fallbacks, table_findings
-from .snapshot import PendingSnapshot, Snapshot, build_snapshot
-from .source import GitTree
+from .kernel.snapshot import PendingSnapshot, Snapshot, build_snapshot
+from .result import Audit, CommitAudit, Finding
+from .rules import removal
+from .rules.registry import (
+    Break,
+    breaks,
+    dangling_references,
+    finding,
+    parse_fallbacks,
+    table_findings,
+)
+from .sources.commits import Commit, read_changes, series_commits
+from .sources.trees import GitTree
 
 Progress = Callable[[int, int, Commit], None]
 
 
-def audit_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
-                 env: dict[str, str] | None = None, progress: Progress | None = None) -> Audit:
+def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
+                env: dict[str, str] | None = None, progress: Progress | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
-    check_symbol(symbol)
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {_table_key(f) for t in base_snapshot.tables.values()
@@ -113,11 +117,3 @@ def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: s
 
 def _table_key(f: Finding) -> tuple:
     return f.rule, f.path, f.message
-
-
-def terminal_progress(number: int, total: int, commit: Commit) -> None:
-    """Progress on stderr, only where a person is watching."""
-    if sys.stderr.isatty():
-        end = "\n" if number == total else ""
-        sys.stderr.write(f"\r[{number}/{total}] {commit.sha[:12]} {commit.subject[:60]:<60}{end}")
-        sys.stderr.flush()

@@ -1,0 +1,75 @@
+"""The one pipeline: audit a tree, a series or an emailed series.
+
+The command line and the demo both call these functions with what a user
+gives (paths, revisions, ranges, an mbox); each returns an
+:class:`~memdie_audit.result.Audit` with the source lines around its
+findings attached, ready for any reporter. Bad input raises
+:class:`~memdie_audit.errors.AuditError`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import AuditError
+from .excerpts import attach_context, attach_series_context
+from .kernel.snapshot import build_snapshot
+from .result import Audit
+from .rules.registry import tree_findings
+from .sources.commits import parse_range
+from .sources.mail import mailed_series
+from .sources.trees import Source, open_source, repository, resolve_commit
+from .walk import Progress, walk_series
+
+DEFAULT_SYMBOL = "TIF_MEMDIE"
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_symbol(symbol: str) -> str:
+    """The flag's name, or an AuditError saying what is wrong with it."""
+    if not _IDENTIFIER.match(symbol):
+        raise AuditError(f"--symbol {symbol!r} is not a C identifier")
+    if symbol.startswith("_"):
+        raise AuditError(f"--symbol {symbol!r}: give the bit's name ({symbol.lstrip('_')}); "
+                         "its mask is found with it")
+    return symbol
+
+
+def audit_tree(tree: str | Path, symbol: str = DEFAULT_SYMBOL, rev: str | None = None) -> Audit:
+    """Inventory of a working tree (tracked files), a plain directory, or
+    with ``rev`` a commit, with the checks that apply to any tree."""
+    return audit_source(open_source(str(tree), rev), symbol)
+
+
+def audit_source(source: Source, symbol: str = DEFAULT_SYMBOL) -> Audit:
+    """:func:`audit_tree` of an already opened source."""
+    snapshot = build_snapshot(source, check_symbol(symbol))
+    audit = Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot))
+    attach_context(audit, lambda _commit, paths: source.read(paths))
+    return audit
+
+
+def audit_series(tree: str | Path, revision_range: str, symbol: str = DEFAULT_SYMBOL, *,
+                 progress: Progress | None = None) -> Audit:
+    """Audit each commit of ``BASE..HEAD`` along its first parents."""
+    check_symbol(symbol)
+    top = repository(str(tree), "--series")
+    base, head = parse_range(revision_range)
+    audit = walk_series(top, resolve_commit(top, base), resolve_commit(top, head), symbol,
+                        progress=progress)
+    attach_series_context(audit, top)
+    return audit
+
+
+def audit_mbox(tree: str | Path, mbox: str, symbol: str = DEFAULT_SYMBOL, *,
+               base: str | None = None, progress: Progress | None = None) -> Audit:
+    """Audit an emailed series applied onto ``base`` (or its base-commit),
+    without writing into the repository."""
+    check_symbol(symbol)
+    top = repository(str(tree), "--mbox")
+    with mailed_series(top, mbox, base) as mailed:
+        audit = walk_series(top, mailed.base, mailed.head, symbol, env=mailed.env,
+                            label=f"{top} + {mbox}", progress=progress)
+        attach_series_context(audit, top, mailed.env)
+        return audit
