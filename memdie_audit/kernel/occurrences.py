@@ -39,8 +39,8 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     elif language == "c":
         kinds = _classify_c(data, lexed, hits, symbol)
     else:
-        kinds = [(*_classify_lexically(lexed, offset, token, symbol), None, False)
-                 for offset, token in hits]
+        kinds = [(kind, None, guarded, False) for kind, guarded in
+                 (_classify_lexically(lexed, offset, token, symbol) for offset, token in hits)]
     occurrences = []
     for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds, strict=True):
         line = lexed.line_of(offset)
