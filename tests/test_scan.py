@@ -125,9 +125,9 @@ def test_code_nested_deeper_than_any_kernel_is_read_lexically(source: bytes) -> 
 
 def test_assembly_occurrences_have_no_function_and_keep_their_ifdef_guard() -> None:
     found = scan_file("arch/riscv/kernel/entry.S", (
-        "#ifdef TIF_MEMDIE\n"
-        "\tandi t0, s1, _TIF_MEMDIE\n"
-        "#endif\n").encode(), "TIF_MEMDIE")
+        b"#ifdef TIF_MEMDIE\n"
+        b"\tandi t0, s1, _TIF_MEMDIE\n"
+        b"#endif\n"), "TIF_MEMDIE")
     assert [(o.kind, o.function, o.guarded) for o in found] == [
         (Kind.USE, None, True), (Kind.USE, None, False)]
     assert [o.is_reference for o in found] == [False, True]
