@@ -16,11 +16,11 @@ from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
 from .kernel.snapshot import build_snapshot
 from .result import Audit
-from .rules.registry import tree_findings
+from .rules import tree_findings
 from .sources.commits import parse_range
 from .sources.mail import mailed_series
 from .sources.trees import Source, open_source, repository, resolve_commit
-from .walk import Progress, walk_series
+from .walk import Progress, arch_states, walk_series
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -45,7 +45,8 @@ def audit_tree(tree: str | Path, symbol: str = DEFAULT_SYMBOL, rev: str | None =
 def audit_source(source: Source, symbol: str = DEFAULT_SYMBOL) -> Audit:
     """:func:`audit_tree` of an already opened source."""
     snapshot = build_snapshot(source, check_symbol(symbol))
-    audit = Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot))
+    audit = Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot),
+                  head_states=arch_states(snapshot, snapshot))
     attach_context(audit, lambda _commit, paths: source.read(paths))
     return audit
 

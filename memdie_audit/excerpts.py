@@ -26,7 +26,7 @@ def attach_context(audit: Audit, read: Reader) -> None:
         contents = read(commit, sorted(paths))
         for f in audit.findings:
             if f.commit == commit and f.path in contents and f.line:
-                key = (f.path, f.line)
+                key = (commit, f.path, f.line)
                 if key not in audit.source_context:
                     audit.source_context[key] = lines_around(contents[f.path], f.line)
 

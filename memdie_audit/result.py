@@ -1,5 +1,10 @@
 """What one run of memdie-audit found, whatever produced it: the records
-every reporter renders (findings, per-commit results, the audit)."""
+every reporter renders (findings, per-commit results, the audit).
+
+Reporters read these and nothing else: a finding carries its data (the
+arches it concerns, its related sites, its bisect window, the patch it came
+from, where it is at HEAD) as fields, never as prose to be parsed back.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from enum import Enum
 
 from .kernel.model import Kind, one_line
 from .kernel.snapshot import Snapshot
+
+COMMON = "common code"  # the row of code outside arch/ and include/asm-generic
 
 
 class Severity(str, Enum):
@@ -24,10 +31,54 @@ class Severity(str, Enum):
         return {"error": 2, "warning": 1, "note": 0}[self.value]
 
 
+@dataclass(frozen=True)
+class Location:
+    """A place in a file; ``column`` counts bytes, as ``git grep --column``."""
+
+    path: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Related:
+    """Another site a finding is about: the other flag of a duplicate bit,
+    one reference of a bisect window."""
+
+    path: str | None
+    line: int | None
+    arch: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class BisectWindow:
+    """Consecutive commits (1-based numbers in the series) at which the
+    build breaks; ``repaired_by`` is the number of the first commit that
+    builds again (None: not repaired by the end)."""
+
+    first: int
+    last: int
+    first_sha: str
+    last_sha: str
+    repaired_by: int | None = None
+    repaired_sha: str | None = None
+
+    @property
+    def numbers(self) -> range:
+        return range(self.first, self.last + 1)
+
 
 @dataclass(frozen=True)
 class Finding:
-    """One verdict of a rule, located as precisely as the rule knows."""
+    """One verdict of a rule, located as precisely as the rule knows.
+
+    ``names`` are the flags the finding is about (the two flags of a
+    duplicate bit); with rule, symbol and path they are its identity across
+    commits, where line numbers move. ``at_head`` locates a finding made at
+    some commit of a series in the tree after the series (None where that
+    site no longer exists).
+    """
 
     rule: str
     severity: Severity
@@ -37,7 +88,14 @@ class Finding:
     column: int | None = None
     arch: str | None = None
     commit: str | None = None
-    related: tuple[str, ...] = field(default=(), compare=False)
+    symbol: str | None = None
+    names: tuple[str, ...] = ()
+    arches: tuple[str, ...] = field(default=(), compare=False)
+    related: tuple[Related, ...] = field(default=(), compare=False)
+    window: BisectWindow | None = field(default=None, compare=False)
+    patch: str | None = field(default=None, compare=False)  # "2/4" for a mailed series
+    message_id: str | None = field(default=None, compare=False)
+    at_head: Location | None = field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = ""
@@ -54,11 +112,53 @@ class Finding:
     def sort_key(self) -> tuple:
         return (-self.severity.rank, self.path or "", self.line or 0, self.column or 0, self.rule)
 
+    @property
+    def identity(self) -> tuple:
+        """What makes two findings one, wherever their lines moved."""
+        return (self.rule, self.symbol, self.path, self.names or (self.line, self.column),
+                self.arch)
+
+
+@dataclass(frozen=True)
+class ArchState:
+    """The audited flag on one arch (or ``generic``, or common code) at one
+    tree state, as the arch × commit matrix shows it.
+
+    ``state`` is ``defined``, ``mask`` (only the mask is left), ``removed``
+    (defined in the base, gone now), ``absent``, ``broken`` (a reference
+    built for it sees no definition) or, for common code, ``used``.
+    ``broken`` counts the references that break; ``beneath`` is the
+    definition state under ``broken``.
+    """
+
+    state: str
+    broken: int | None = None
+    beneath: str | None = None
+
+
+@dataclass(frozen=True)
+class MailIdentity:
+    """Where a commit built from an emailed patch came from."""
+
+    message_id: str
+    patch: str  # "2/4"
+    version: int
+    subject: str
+    author: str
+    date: str
+
+    @property
+    def link(self) -> str:
+        return f"https://lore.kernel.org/r/{self.message_id.strip('<>')}"
 
 
 @dataclass
 class CommitAudit:
-    """One commit of a series: what it changed and what it broke."""
+    """One commit of a series: what it changed and what it broke.
+
+    ``temporary`` marks a commit built from mail: its sha exists only while
+    the audit runs.
+    """
 
     sha: str
     subject: str
@@ -68,9 +168,9 @@ class CommitAudit:
     added: Counter[Kind] = field(default_factory=Counter)
     findings: list[Finding] = field(default_factory=list)
     merge: bool = False
-    # arch (or "generic", or "common code") -> the flag's state after this
-    # commit: broken, defined, mask, removed, absent (see removal.arch_states)
-    arch_states: dict[str, str] = field(default_factory=dict)
+    arch_states: dict[str, ArchState] = field(default_factory=dict)
+    mail: MailIdentity | None = None
+    temporary: bool = False
 
 
 @dataclass
@@ -79,7 +179,9 @@ class Audit:
 
     ``head`` is the tree after the series (or the tree itself); ``base`` the
     tree before it. ``findings`` holds every finding, including those listed
-    per commit.
+    per commit. ``base_states`` and ``head_states`` are the matrix columns of
+    base and head (``head_states`` alone for a tree). ``intent`` says, per
+    audited flag, what the series does to it.
     """
 
     symbol: str
@@ -91,11 +193,23 @@ class Audit:
     base_rev: str | None = None
     base: Snapshot | None = None
     commits: list[CommitAudit] = field(default_factory=list)
-    # (path, line) -> numbered source lines around a finding (see context.py)
-    source_context: dict[tuple[str, int], list[tuple[int, str]]] = field(default_factory=dict)
+    base_states: dict[str, ArchState] = field(default_factory=dict)
+    head_states: dict[str, ArchState] = field(default_factory=dict)
+    intent: dict[str, str] = field(default_factory=dict)
+    # (commit or None, path, line) -> numbered source lines around a finding,
+    # read from the file as it is at that commit (None: the head)
+    source_context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = field(
+        default_factory=dict)
 
-    def source_lines(self, path: str, line: int) -> list[tuple[int, str]] | None:
-        return self.source_context.get((path, line))
+    @property
+    def symbols(self) -> tuple[str, ...]:
+        return (self.symbol,)
+
+    def source_lines(self, f: Finding) -> list[tuple[int, str]] | None:
+        """The lines around a finding, as read by the pipeline."""
+        if not f.path or not f.line:
+            return None
+        return self.source_context.get((f.commit, f.path, f.line))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -1,24 +1,33 @@
 """Audit a series commit by commit: the base snapshot is built once, and
-each commit along the first-parent line updates it from the files it changes."""
+each commit along the first-parent line updates it from the files it
+changes. The walk records everything reporters show: per-commit findings
+and counts, each arch's state at every commit, where findings are at HEAD."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .errors import AuditError
+from .kernel.model import Kind
+from .kernel.paths import GENERIC
 from .kernel.snapshot import PendingSnapshot, Snapshot, build_snapshot
-from .result import Audit, CommitAudit, Finding
-from .rules import removal
-from .rules.registry import (
+from .result import COMMON, ArchState, Audit, CommitAudit, Finding, Location
+from .rules import (
     Break,
+    bisect_breaks,
     breaks,
     dangling_references,
-    finding,
+    leftovers,
+    merge_commit,
     parse_fallbacks,
+    reintroduced,
+    renumbered_flags,
     table_findings,
 )
+from .rules.removal import occurrence_key
 from .sources.commits import Commit, read_changes, series_commits
 from .sources.trees import GitTree
 
@@ -30,11 +39,12 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
-    base_problems = {_table_key(f) for t in base_snapshot.tables.values()
+    base_problems = {f.identity for t in base_snapshot.tables.values()
                      for f in table_findings(t)}
     table_seen = set(base_problems)
     audits: list[CommitAudit] = []
     per_commit_breaks: list[list[Break]] = []
+    sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
     snapshot = base_snapshot
     for number, commit in enumerate(commits, 1):
         if progress:
@@ -43,18 +53,26 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
         after = snapshot.updated(changes)
         audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
                                      table_seen)
+        sites.update((id(f), _site_key(f, after)) for f in audit.findings)
         audits.append(audit)
         per_commit_breaks.append(found)
         snapshot = after
-    for index, f in removal.bisect_breaks(per_commit_breaks, [c.sha for c in commits],
-                                          [c.subject for c in commits]):
+    for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
+                                  [c.subject for c in commits], symbol):
+        sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
         audits[index].findings.append(f)
+    for audit in audits:
+        audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
+                             for f in audit.findings]
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
                                    per_commit_breaks[-1]))
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
-                 base=base_snapshot, commits=audits)
+                 base=base_snapshot, commits=audits,
+                 base_states=arch_states(base_snapshot, base_snapshot),
+                 head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
+                 intent={symbol: "remove"})
 
 
 def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None
@@ -84,36 +102,105 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
                   ) -> tuple[CommitAudit, list[Break]]:
     """What one commit (changing the files ``changed``) removed, added and
     broke; ``table_seen`` collects the flag-table problems reported so far."""
-    removed, added = removal.kind_changes(before, after, changed)
+    removed, added = kind_changes(before, after, changed)
     audit = CommitAudit(commit.sha, commit.subject, commit.author, commit.date, removed, added,
                         merge=commit.merge)
     if commit.merge:
-        audit.findings.append(finding(
-            "merge-commit", f"merge commit \"{commit.subject}\": followed on its first parent",
-            commit=commit.sha))
-    audit.findings.extend(removal.reintroduced(before, after, changed, commit.sha))
+        audit.findings.append(merge_commit(commit.subject, commit.sha, after.symbol))
+    audit.findings.extend(reintroduced(before, after, changed, commit.sha))
     for path in changed:
         for f in table_findings(after.tables[path]) if path in after.tables else ():
-            if _table_key(f) not in table_seen:
-                table_seen.add(_table_key(f))
+            if f.identity not in table_seen:
+                table_seen.add(f.identity)
                 audit.findings.append(replace(f, commit=commit.sha))
     found = breaks(after, base)
-    audit.arch_states = removal.arch_states(after, base, found)
+    audit.arch_states = arch_states(after, base, found)
     return audit, found
 
 
 def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
                    head_breaks: list[Break]) -> list[Finding]:
-    found = list(removal.leftovers(head))
-    found.extend(dangling_references(head_breaks))
-    found.extend(removal.renumbered_flags(base, head, symbol))
+    found = list(leftovers(head))
+    found.extend(dangling_references(head_breaks, symbol))
+    found.extend(renumbered_flags(base, head, symbol))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a
     # broken header is still broken: report them, without a commit.
     for table in head.tables.values():
-        found.extend(f for f in table_findings(table) if _table_key(f) in base_problems)
+        found.extend(f for f in table_findings(table) if f.identity in base_problems)
     return found
 
 
-def _table_key(f: Finding) -> tuple:
-    return f.rule, f.path, f.message
+def _site_key(f: Finding, snapshot: Snapshot) -> tuple[str, str] | None:
+    """The occurrence a finding points at, as a key that survives line moves."""
+    return next((occurrence_key(o) for o in snapshot.occurrences.get(f.path or "", ())
+                 if o.line == f.line and o.column == f.column), None)
+
+
+def _located_at_head(f: Finding, site: tuple[str, str] | None, head: Snapshot) -> Finding:
+    """A commit's finding with its site located in the tree after the series:
+    the same flag in the same header, or the same token and source text
+    (None where the site is gone)."""
+    if not f.path or not f.line:
+        return f
+    table = head.tables.get(f.path)
+    if table is not None and f.names:
+        flag = table.bit(f.names[0]) or table.mask(f.names[0])
+        return replace(f, at_head=Location(f.path, flag.line, flag.column) if flag else None)
+    match = next((o for o in head.occurrences.get(f.path, ())
+                  if site is not None and occurrence_key(o) == site), None)
+    return replace(f, at_head=Location(f.path, match.line, match.column) if match else None)
+
+
+def arch_states(snapshot: Snapshot, base: Snapshot, found: Sequence[Break] | None = None
+                ) -> dict[str, ArchState]:
+    """The flag's state on every arch (and ``generic``, and common code) at
+    one tree state, for the arch × commit matrix (see :class:`ArchState`)."""
+    found = breaks(snapshot, base) if found is None else found
+    symbol = snapshot.symbol
+    counts: Counter[str] = Counter()
+    for b in found:
+        counts.update(b.arches)
+        if b.occurrence.arch is None:
+            counts[COMMON] += 1
+        elif b.occurrence.arch == GENERIC:
+            counts[GENERIC] += 1
+    arches = sorted(base.arches | snapshot.arches)
+    if any(t.arch == GENERIC for t in (*base.tables.values(), *snapshot.tables.values())):
+        arches.append(GENERIC)
+    states: dict[str, ArchState] = {}
+    for arch in arches:
+        now, before = snapshot.visible_names(arch), base.visible_names(arch)
+        if symbol in now:
+            word = "defined"
+        elif "_" + symbol in now:
+            word = "mask"
+        elif before:
+            word = "removed"
+        else:
+            word = "absent"
+        broken = {a for b in found for a in b.arches}
+        states[arch] = (ArchState("broken", counts[arch] or None, word) if arch in broken
+                        else ArchState(word))
+    if any(b.occurrence.arch is None for b in found):
+        states[COMMON] = ArchState("broken", counts[COMMON] or None)
+    elif any(o.arch is None for o in snapshot.code_occurrences()):
+        states[COMMON] = ArchState("used")
+    else:
+        states[COMMON] = ArchState("absent")
+    return states
+
+
+def kind_changes(before: Snapshot, after: Snapshot, changed: Sequence[str]
+                 ) -> tuple[Counter[Kind], Counter[Kind]]:
+    """How many occurrences of each kind a commit removed and added."""
+    removed: Counter[Kind] = Counter()
+    added: Counter[Kind] = Counter()
+    for path in changed:
+        old = Counter((o.kind, occurrence_key(o)) for o in before.occurrences.get(path, ()))
+        new = Counter((o.kind, occurrence_key(o)) for o in after.occurrences.get(path, ()))
+        for (kind, _), n in (old - new).items():
+            removed[kind] += n
+        for (kind, _), n in (new - old).items():
+            added[kind] += n
+    return removed, added

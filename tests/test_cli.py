@@ -43,13 +43,15 @@ def test_json_contract(tmp_path: Path, capsys) -> None:
     status, out, _ = run(str(repo), "--rev", "HEAD", "--format", "json", capsys=capsys)
     report = json.loads(out)
     assert status == 0
-    assert set(report) == {"tool", "version", "symbol", "mode", "rev", "base", "occurrences",
-                           "flag_tables", "commits", "findings", "summary"}
+    assert set(report) == {"tool", "schema_version", "version", "symbol", "symbols", "mode",
+                           "rev", "base", "intent", "occurrences", "flag_tables", "arches",
+                           "commits", "findings", "summary"}
     assert (report["tool"], report["mode"], report["base"]) == ("memdie-audit", "tree", None)
     assert report["rev"] == git(repo, "rev-parse", "HEAD").strip()
     use = next(o for o in report["occurrences"]
                if o["kind"] == "use" and o["path"] == "mm/oom_kill.c")
-    assert use == {"path": "mm/oom_kill.c", "line": 3, "column": 20, "kind": "use", "arch": None,
+    assert use == {"symbol": "TIF_MEMDIE", "path": "mm/oom_kill.c", "line": 3, "column": 20,
+                   "kind": "use", "arch": None,
                    "function": "exit_oom_victim", "text": "\tclear_thread_flag(TIF_MEMDIE);"}
     foo = next(t for t in report["flag_tables"] if t["arch"] == "foo")
     assert {"name": "TIF_MEMDIE", "bit": 4, "line": 2, "condition": None}.items() <= \

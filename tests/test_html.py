@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import commit_all, git, make_repo, write_tree
 
+from memdie_audit.api import audit_series
 from memdie_audit.cli import main
 from memdie_audit.kernel.model import Kind, Occurrence
 from memdie_audit.report.html import render_html
@@ -190,6 +191,7 @@ def _hostile_audit(tmp_path: Path) -> Audit:
     hostile = f"{script}{img}{braces}"
     audit.findings.append(Finding("stale-comment", Severity.WARNING, f"message {hostile}",
                                   f"arch/{img}/x.c", 1, 1, img, audit.commits[0].sha))
+    audit.source_context[(audit.commits[0].sha, f"arch/{img}/x.c", 1)] = [(1, PAYLOADS[0])]
     occurrence = Occurrence(f"arch/{img}/x.c", 1, 1, "TIF_MEMDIE", Kind.COMMENT, img,
                             f"fn{script}", f"/* {hostile} */")
     head_snapshot = dataclasses.replace(audit.head, occurrences={
@@ -200,7 +202,7 @@ def _hostile_audit(tmp_path: Path) -> Audit:
 def test_untrusted_text_is_escaped(tmp_path: Path) -> None:
     audit = _hostile_audit(tmp_path)
     assert any(c.subject.startswith("mm: <script>") for c in audit.commits)
-    html = render_html(audit, source_lines=lambda path, line: [(line, PAYLOADS[0])])
+    html = render_html(audit)
     for payload in PAYLOADS:
         assert payload not in html
     assert "<img" not in html and "onerror=alert(1)>" not in html
@@ -242,36 +244,38 @@ def test_tree_audit_report(tmp_path: Path, capsys) -> None:
     assert re.search(r"<b>definition</b> \(2\)", html)
 
 
-def test_source_lines_give_findings_their_context(tmp_path: Path) -> None:
+def test_findings_show_their_source_lines_from_their_commit(tmp_path: Path) -> None:
     repo = series_repo(tmp_path)
-    base, head = repo.revrange.split("..")
-    audit = walk_series(repo.path, git(repo.path, "rev-parse", base).strip(),
-                         git(repo.path, "rev-parse", head).strip(), "TIF_MEMDIE")
-    asked = []
-
-    def source_lines(path: str, line: int) -> list[tuple[int, str]]:
-        asked.append(path)
-        return [(line - 1, "context above"), (line, "the line itself"), (line + 1, "below")]
-
-    html = render_html(audit, source_lines)
-    non_headers = {f.path for f in audit.findings
-                   if f.path and f.path not in audit.head.header_text}
-    assert non_headers and non_headers <= set(asked)
-    assert '<tr class="here"><td class="ln">' in html and "context above" in html
+    audit = audit_series(repo.path, repo.revrange)
+    located = [f for f in audit.findings if f.path and f.line]
+    assert located and all(audit.source_lines(f) for f in located)
+    for f in located:
+        numbers = [n for n, _ in audit.source_lines(f)]
+        assert f.line in numbers and numbers == list(range(numbers[0], numbers[-1] + 1))
+    html = render_html(audit)
+    assert html.count('<tr class="here"><td class="ln">') >= len(
+        {(f.commit, f.path, f.line) for f in located})
+    assert "source not available" not in html
 
 
-def test_commits_without_arch_states_get_inferred_cells(tmp_path: Path) -> None:
+def test_matrix_cells_come_from_the_states_the_walk_recorded(tmp_path: Path) -> None:
     repo = series_repo(tmp_path)
-    base, head = (git(repo.path, "rev-parse", r).strip() for r in repo.revrange.split(".."))
-    audit = walk_series(repo.path, base, head, "TIF_MEMDIE")
-    inferred_cell = re.compile(r'class="cell [^"]*\binferred\b')
-    assert not inferred_cell.search(render_html(audit))
+    audit = audit_series(repo.path, repo.revrange)
+    breaking = [c for c in audit.commits[:-1]
+                if any(s.state == "broken" for s in c.arch_states.values())]
+    assert breaking  # the flawed series breaks the build on the way
+    # Cells of commits inside the series carry the count of broken references.
+    commit = breaking[0]
+    broken = [s for s in commit.arch_states.values() if s.state == "broken"]
+    assert all(s.broken for s in broken if s.beneath is not None)
+    html = render_html(audit)
+    matrix = re.search(r'<table class="matrix">(.*?)</table>', html, re.S).group(1)
+    assert f"BROKEN {broken[0].broken}" in matrix
+    # Nothing is inferred: a commit without recorded states shows unknown cells.
     for commit in audit.commits:
         commit.arch_states = {}
-    html = render_html(audit)
-    # Base and last commit come from snapshots; the commits between are inferred.
-    assert len(inferred_cell.findall(html)) >= len(audit.commits) - 1 > 0
-    assert "BROKEN" in re.search(r'<table class="matrix">(.*?)</table>', html, re.S).group(1)
+    matrix = re.search(r'<table class="matrix">(.*?)</table>', render_html(audit), re.S).group(1)
+    assert matrix.count("st-unknown") == (len(audit.commits) - 1) * len(audit.head_states)
 
 
 def test_html_option_writes_the_page_besides_the_main_report(tmp_path: Path, capsys) -> None:

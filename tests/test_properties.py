@@ -24,7 +24,7 @@ from memdie_audit.kernel.flagexpr import Unevaluable, evaluate
 from memdie_audit.kernel.flagtable import read_flag_table
 from memdie_audit.kernel.model import Kind
 from memdie_audit.kernel.occurrences import scan_file
-from memdie_audit.rules.registry import table_findings
+from memdie_audit.rules import table_findings
 
 
 def budget(examples: int) -> settings:

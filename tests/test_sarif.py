@@ -15,7 +15,7 @@ from memdie_audit.api import audit_source
 from memdie_audit.cli import main
 from memdie_audit.report.sarif import sarif_log
 from memdie_audit.result import Finding, Severity
-from memdie_audit.rules.registry import RULES
+from memdie_audit.rules import RULES
 from memdie_audit.sources.trees import open_source
 
 SCHEMA = json.loads((Path(__file__).parent / "fixtures" / "sarif-schema-2.1.0.json")
@@ -131,3 +131,22 @@ def test_columns_count_code_points(tmp_path: Path) -> None:
     (result,) = log["runs"][0]["results"]
     # git grep's byte column is 18; "é" is two bytes, one code point.
     assert result["locations"][0]["physicalLocation"]["region"]["startColumn"] == 17
+
+
+def test_rule_documentation_is_generated_from_the_rules() -> None:
+    from memdie_audit.rules import markdown_table
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, "README's rule table: regenerate from rules.markdown_table()"
+    descriptors = {d["id"]: d for d in sarif_log_rules()}
+    assert list(descriptors) == list(RULES)
+    for rule in RULES.values():
+        assert rule.stage in ("tree", "commit", "head")
+        assert len(rule.doc.split()) >= 12, f"{rule.id}: say what, why and an example"
+        assert descriptors[rule.id]["fullDescription"]["text"] == rule.help
+
+
+def sarif_log_rules() -> list[dict]:
+    from memdie_audit.report.sarif import rule_descriptors
+
+    return rule_descriptors()

@@ -40,7 +40,6 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TextIO
@@ -49,14 +48,11 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .. import __version__
-from ..excerpts import lines_around
 from ..kernel.model import Kind, Occurrence
 from ..kernel.snapshot import Snapshot
-from ..result import Audit, CommitAudit, Finding, Severity
+from ..result import COMMON, Audit, CommitAudit, Finding, Severity
 from ..rules.registry import RULES
-from .view import COMMON, build_bitmaps, build_matrix
-
-SourceLines = Callable[[str, int], "list[tuple[int, str]] | None"]
+from .view import build_bitmaps, build_matrix
 
 TEMPLATE = "report.html.j2"
 
@@ -109,44 +105,14 @@ class FindingView:
         return self.finding.severity.value
 
 
-def _occurrence_at(snapshots: Iterable[Snapshot | None], path: str, line: int
-                   ) -> Occurrence | None:
-    for snapshot in snapshots:
-        if snapshot is None:
-            continue
-        for o in snapshot.occurrences.get(path, ()):
-            if o.line == line:
-                return o
-    return None
-
-
-def finding_context(audit: Audit, f: Finding, source_lines: SourceLines | None
-                    ) -> tuple[list[tuple[int, str]], str]:
-    """Source lines around a finding, and where they were read from."""
-    if not f.path or not f.line:
-        return [], ""
-    for snapshot, label in ((audit.head, "head"), (audit.base, "base")):
-        if snapshot is not None and f.path in snapshot.header_text:
-            lines = lines_around(snapshot.header_text[f.path], f.line)
-            if lines:
-                return lines, "" if audit.mode == "tree" else f"flag header at the {label}"
-    if source_lines is not None:
-        lines = source_lines(f.path, f.line)
-        if lines:
-            return list(lines), ""
-    o = _occurrence_at((audit.head, audit.base), f.path, f.line)
-    if o is not None:
-        return [(o.line, o.text)], "the occurrence's own line"
-    return [], "source not available"
-
-
-def build_findings(audit: Audit, source_lines: SourceLines | None) -> list[FindingView]:
+def build_findings(audit: Audit) -> list[FindingView]:
     numbers = {c.sha: (i, c) for i, c in enumerate(audit.commits, 1)}
     views = []
     shown: dict[tuple[str, int], str] = {}
     for index, f in enumerate(sorted(audit.findings, key=lambda f: f.sort_key), 1):
         number, commit = numbers.get(f.commit or "", (None, None))
-        lines, note = finding_context(audit, f, source_lines)
+        lines = audit.source_lines(f) or []
+        note = "" if lines or not f.line else "source not available"
         where = f.path or ""
         if f.path and f.line:
             where += f":{f.line}" + (f":{f.column}" if f.column else "")
@@ -213,9 +179,9 @@ def build_inventory(snapshot: Snapshot) -> list[InventoryGroup]:
 # --- rendering -------------------------------------------------------------------------
 
 
-def report_context(audit: Audit, source_lines: SourceLines | None = None) -> dict[str, Any]:
+def report_context(audit: Audit) -> dict[str, Any]:
     """The template's context dict (documented in the module docstring)."""
-    findings = build_findings(audit, source_lines)
+    findings = build_findings(audit)
     bitmaps = build_bitmaps(audit)
     inventory = build_inventory(audit.head)
     css, js = _asset("report.css"), _asset("report.js")
@@ -259,12 +225,11 @@ def report_context(audit: Audit, source_lines: SourceLines | None = None) -> dic
     }
 
 
-def render_html(audit: Audit, source_lines: SourceLines | None = None) -> str:
-    """The report as one HTML document. ``source_lines(path, line)`` returns
-    numbered lines around ``line`` of ``path`` (or None); without it a
-    finding outside the flag headers shows only its occurrence's line."""
-    return environment().get_template(TEMPLATE).render(report_context(audit, source_lines))
+def render_html(audit: Audit) -> str:
+    """The report as one HTML document; each finding shows the source lines
+    the pipeline attached to the audit."""
+    return environment().get_template(TEMPLATE).render(report_context(audit))
 
 
 def write(audit: Audit, out: TextIO) -> None:
-    out.write(render_html(audit, audit.source_lines))
+    out.write(render_html(audit))

@@ -1,4 +1,9 @@
-"""``--format json``: the contract other tools rely on (see DESIGN.md)."""
+"""``--format json``: the contract other tools rely on (DESIGN.md, "JSON").
+
+The document's shape is described by ``schema/audit.schema.json``, shipped
+with the package and checked by the tests; ``schema_version`` changes when
+a field changes meaning or goes away (fields may be added within a version).
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,80 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..kernel.model import FlagDef, FlagTable, Occurrence
-from ..result import Audit, Finding, Severity
+from ..kernel.paths import GENERIC_FLAG_HEADER
+from ..kernel.snapshot import Snapshot
+from ..result import Audit, CommitAudit, Finding, Location, Severity
+
+SCHEMA_VERSION = 2
 
 
-def occurrence_json(o: Occurrence) -> dict[str, Any]:
-    return {"path": o.path, "line": o.line, "column": o.column, "kind": o.kind.value,
-            "arch": o.arch, "function": o.function, "text": o.text}
+def occurrence_json(o: Occurrence, symbol: str) -> dict[str, Any]:
+    return {"symbol": symbol, "path": o.path, "line": o.line, "column": o.column,
+            "kind": o.kind.value, "arch": o.arch, "function": o.function, "text": o.text}
+
+
+def _location(at: Location | None) -> dict[str, Any] | None:
+    return None if at is None else {"path": at.path, "line": at.line, "column": at.column}
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "severity": f.severity.value, "path": f.path, "line": f.line,
-            "column": f.column, "arch": f.arch, "commit": f.commit, "message": f.message}
+    window = None
+    if f.window:
+        window = {"first": f.window.first, "last": f.window.last,
+                  "first_sha": f.window.first_sha, "last_sha": f.window.last_sha,
+                  "repaired_by": f.window.repaired_by, "repaired_sha": f.window.repaired_sha}
+    return {"rule": f.rule, "severity": f.severity.value, "symbol": f.symbol, "path": f.path,
+            "line": f.line, "column": f.column, "arch": f.arch, "commit": f.commit,
+            "patch": f.patch, "message_id": f.message_id, "message": f.message,
+            "arches": list(f.arches), "window": window,
+            "related": [{"path": r.path, "line": r.line, "arch": r.arch, "message": r.message}
+                        for r in f.related],
+            "at_head": _location(f.at_head if f.commit else
+                                 (Location(f.path, f.line, f.column) if f.path else None))}
 
 
-def _flag_json(f: FlagDef, key: str) -> dict[str, Any]:
-    return {"name": f.name, key: f.value, "expr": f.expr, "line": f.line,
-            "condition": f.condition}
+def _flag_json(f: FlagDef, key: str, symbols: tuple[str, ...]) -> dict[str, Any]:
+    name = f.name.lstrip("_")
+    return {"name": f.name, "symbol": name if name in symbols else None, key: f.value,
+            "expr": f.expr, "line": f.line, "condition": f.condition}
 
 
-def table_json(t: FlagTable) -> dict[str, Any]:
+def table_json(t: FlagTable, symbols: tuple[str, ...]) -> dict[str, Any]:
     return {"arch": t.arch, "path": t.path, "width": t.width,
-            "flags": [_flag_json(f, "bit") for f in t.bits],
-            "masks": [_flag_json(f, "value") for f in t.masks]}
+            "flags": [_flag_json(f, "bit", symbols) for f in t.bits],
+            "masks": [_flag_json(f, "value", symbols) for f in t.masks]}
+
+
+def arches_json(head: Snapshot) -> list[dict[str, Any]]:
+    """What each arch sees: its own flag headers' bits, plus the generic
+    header's where its Kconfig selects HAVE_GENERIC_TIF_BITS."""
+    generic = head.tables.get(GENERIC_FLAG_HEADER)
+    found = []
+    for arch in sorted(head.arches):
+        own = head.tables_of(arch)
+        uses_generic = arch in head.generic_arches and generic is not None
+        tables = [*([generic] if uses_generic and generic else []), *own]
+        found.append({
+            "arch": arch, "generic": arch in head.generic_arches,
+            "widths": sorted({t.width for t in own} or ({generic.width} if generic else set())),
+            "flags": [{"name": f.name, "bit": f.value, "path": t.path, "condition": f.condition}
+                      for t in tables for f in t.bits],
+        })
+    return found
+
+
+def _commit_json(c: CommitAudit) -> dict[str, Any]:
+    mail = None
+    if c.mail:
+        m = c.mail
+        mail = {"message_id": m.message_id, "patch": m.patch, "version": m.version,
+                "subject": m.subject, "author": m.author, "date": m.date, "link": m.link}
+    return {"sha": c.sha, "temporary": c.temporary, "subject": c.subject, "author": c.author,
+            "date": c.date, "merge": c.merge, "mail": mail,
+            "removed": {k.value: n for k, n in sorted(c.removed.items())},
+            "added": {k.value: n for k, n in sorted(c.added.items())},
+            "states": {arch: s.state for arch, s in c.arch_states.items()},
+            "findings": [finding_json(f) for f in c.findings]}
 
 
 def audit_json(audit: Audit) -> dict[str, Any]:
@@ -36,19 +93,18 @@ def audit_json(audit: Audit) -> dict[str, Any]:
     occurrences = head.all_occurrences()
     return {
         "tool": "memdie-audit",
+        "schema_version": SCHEMA_VERSION,
         "version": __version__,
         "symbol": audit.symbol,
+        "symbols": list(audit.symbols),
         "mode": audit.mode,
         "rev": audit.rev,
         "base": audit.base_rev,
-        "occurrences": [occurrence_json(o) for o in occurrences],
-        "flag_tables": [table_json(head.tables[p]) for p in sorted(head.tables)],
-        "commits": [{"sha": c.sha, "subject": c.subject, "author": c.author, "date": c.date,
-                     "merge": c.merge,
-                     "removed": {k.value: n for k, n in sorted(c.removed.items())},
-                     "added": {k.value: n for k, n in sorted(c.added.items())},
-                     "findings": [finding_json(f) for f in c.findings]}
-                    for c in audit.commits],
+        "intent": dict(audit.intent),
+        "occurrences": [occurrence_json(o, audit.symbol) for o in occurrences],
+        "flag_tables": [table_json(head.tables[p], audit.symbols) for p in sorted(head.tables)],
+        "arches": arches_json(head),
+        "commits": [_commit_json(c) for c in audit.commits],
         "findings": [finding_json(f) for f in audit.findings],
         "summary": {"errors": audit.count(Severity.ERROR),
                     "warnings": audit.count(Severity.WARNING),

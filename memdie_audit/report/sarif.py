@@ -18,8 +18,7 @@ from collections import Counter
 from typing import Any, TextIO
 
 from .. import __version__
-from ..kernel.snapshot import Snapshot
-from ..result import Audit, Finding
+from ..result import Audit, Finding, Related
 from ..rules.registry import RULES
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -43,20 +42,11 @@ def rule_descriptors() -> list[dict[str, Any]]:
             for rule in RULES.values()]
 
 
-def _line_text(audit: Audit, path: str, line: int) -> str | None:
-    """The source text of a line, where the audit holds it."""
-    snapshots: tuple[Snapshot | None, ...] = (audit.head, audit.base)
-    for snapshot in snapshots:
-        if snapshot is None:
-            continue
-        for o in snapshot.occurrences.get(path, ()):
-            if o.line == line:
-                return o.text
-        data = snapshot.header_text.get(path)
-        if data is not None:
-            lines = data.decode("utf-8", errors="replace").splitlines()
-            if 1 <= line <= len(lines):
-                return lines[line - 1]
+def _line_text(audit: Audit, f: Finding) -> str | None:
+    """The source text of a finding's line, as the pipeline read it."""
+    for number, text in audit.source_lines(f) or ():
+        if number == f.line:
+            return text
     return None
 
 
@@ -67,7 +57,7 @@ def _normalised(text: str) -> str:
 def fingerprint_basis(audit: Audit, f: Finding) -> str:
     """What identifies a finding across runs: rule, path and the code it is
     about, or its message without the parts that move."""
-    text = _line_text(audit, f.path, f.line) if f.path and f.line else None
+    text = _line_text(audit, f)
     if text is None:
         text = _SHA.sub("<sha>", _LINE_REF.sub("line", f.message))
     return "\0".join((f.rule, f.path or "", f.arch or "", _normalised(text)))
@@ -78,7 +68,7 @@ def _column(audit: Audit, f: Finding) -> int | None:
     the audit counts bytes, as git grep does."""
     if not f.column or not f.path or not f.line:
         return f.column
-    text = _line_text(audit, f.path, f.line)
+    text = _line_text(audit, f)
     if text is None:
         return f.column
     prefix = text.encode("utf-8")[:f.column - 1]
@@ -106,11 +96,24 @@ def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, 
         properties["commit"] = f.commit
     if f.arch:
         properties["arch"] = f.arch
-    if f.related:
-        properties["related"] = list(f.related)
+    if f.arches:
+        properties["arches"] = list(f.arches)
+    if f.window:
+        properties["window"] = {"first": f.window.first_sha, "last": f.window.last_sha,
+                                "repairedBy": f.window.repaired_sha}
+    related = [r for r in f.related if r.path]
+    if related:
+        result["relatedLocations"] = [_related(index, r) for index, r in enumerate(related, 1)]
     if properties:
         result["properties"] = properties
     return result
+
+
+def _related(index: int, r: Related) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": r.path, "uriBaseId": "SRCROOT"}}
+    if r.line:
+        physical["region"] = {"startLine": r.line}
+    return {"id": index, "physicalLocation": physical, "message": {"text": r.message}}
 
 
 def sarif_log(audit: Audit) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """The two grids of the HTML report, as plain values for the template: the
 arch × commit matrix and the per-header bit maps.
 
-Nothing here formats HTML; everything that came from the tree or the mbox
-stays a plain string and is escaped by the template.
+Nothing here formats HTML or analyses anything: the matrix is drawn from
+the arch states the series walk recorded (:class:`~memdie_audit.result.ArchState`
+for the base, every commit and the head), the bit maps from the flag tables
+and the findings. Everything that came from the tree or the mbox stays a
+plain string and is escaped by the template.
 
-Matrix cell states — the words of ``CommitAudit.arch_states`` (filled by
-``removal.arch_states``), one per row and column:
+Matrix cell states, one per row and column:
 
 ``defined``
     the arch's own headers define SYMBOL;
@@ -22,29 +24,20 @@ Matrix cell states — the words of ``CommitAudit.arch_states`` (filled by
     (common-code row only) references that all resolve.
 
 The row keys are the arch names, ``generic`` (include/asm-generic) and
-``common code``. For the base and the last commit the report also has the
-snapshots, so those cells add what a word cannot: how many references
-break, and the definition state underneath ``broken``. A commit without
-``arch_states`` (an Audit made by older code) gets a best-effort state
-inferred from base, head and its findings, marked as inferred.
+``common code``.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..kernel.flagtable import compatible
-from ..kernel.model import FlagDef, FlagTable, Kind
-from ..kernel.paths import GENERIC, GENERIC_FLAG_HEADER, arch_of
-from ..kernel.snapshot import Snapshot
-from ..result import Audit, Finding
-from ..rules.removal import COMMON, arch_states, breaks
+from ..kernel.model import FlagDef, FlagTable
+from ..kernel.paths import GENERIC
+from ..result import COMMON, ArchState, Audit
 
 STATE_WORDS = ("defined", "mask", "removed", "absent", "broken", "used")
-_SHA = re.compile(r"\b[0-9a-f]{12}\b")
 
 
 # --- arch × commit matrix ----------------------------------------------------------
@@ -57,7 +50,6 @@ class Cell:
     state: str
     broken: int | None = None  # references without a definition, where counted
     beneath: str | None = None  # the definition state under "broken", where known
-    inferred: bool = False
     leftover: bool = False  # the flag survives at the end of the series
 
     @property
@@ -69,8 +61,7 @@ class Cell:
     @property
     def css(self) -> str:
         word = self.state if self.state in STATE_WORDS else "unknown"
-        return f"st-{word}" + (" leftover" if self.leftover else "") + \
-            (" inferred" if self.inferred else "")
+        return f"st-{word}" + (" leftover" if self.leftover else "")
 
     @property
     def title(self) -> str:
@@ -83,8 +74,6 @@ class Cell:
             text += f" ({self.broken} reference{'s' * (self.broken != 1)})"
         if self.beneath and self.beneath != "broken":
             text += f"; definition: {self.beneath}"
-        if self.inferred:
-            text += "; inferred from the base, the head and this commit's findings"
         return text
 
 
@@ -116,100 +105,26 @@ class Matrix:
     summary: tuple[tuple[str, int, tuple[str, ...]], ...]  # state, count, rows — at the end
 
 
-def _snapshot_cells(snapshot: Snapshot, base: Snapshot) -> dict[str, Cell]:
-    """Exact cells for a tree state we hold: state word, broken count, beneath."""
-    found = breaks(snapshot, base)
-    words = arch_states(snapshot, base, found)
-    plain = arch_states(snapshot, base, [])
-    counts: Counter[str] = Counter()
-    for b in found:
-        counts.update(b.arches)
-        if b.occurrence.arch is None:
-            counts[COMMON] += 1
-        elif b.occurrence.arch == GENERIC:
-            counts[GENERIC] += 1
-    return {key: Cell(word, counts[key] or None if word == "broken" else None,
-                      plain.get(key) if word == "broken" else None)
-            for key, word in words.items()}
-
-
-def _inferred_states(audit: Audit, first: Mapping[str, Cell], last: Mapping[str, Cell]
-                     ) -> list[dict[str, Cell]]:
-    """Best effort for commits without ``arch_states``: a row's definition
-    changes at the first commit that removes (or adds) definitions, and the
-    bisect-break windows mark what breaks in between."""
-    commits = audit.commits
-    removing = next((i for i, c in enumerate(commits)
-                     if c.removed[Kind.DEFINITION] or c.removed[Kind.MASK]), len(commits) - 1)
-    adding = next((i for i, c in enumerate(commits)
-                   if c.added[Kind.DEFINITION] or c.added[Kind.MASK]), len(commits) - 1)
-    columns: list[dict[str, Cell]] = []
-    for index in range(len(commits)):
-        column = {}
-        for key, end in last.items():
-            start = first.get(key, Cell("absent"))
-            before, after = start.beneath or start.state, end.beneath or end.state
-            turn = removing if _rank(after) < _rank(before) else adding
-            column[key] = Cell(before if index < turn else after, inferred=True)
-        columns.append(column)
-    shas = [c.sha for c in commits]
-    for index, commit in enumerate(commits):
-        for f in commit.findings:
-            if f.rule != "bisect-break":
-                continue
-            window = _bisect_window(f, shas, index)
-            sites = [arch_of(site.split(":", 1)[0]) for site in f.related]
-            for at in window:
-                column = columns[at]
-                for key, cell in column.items():
-                    hit = (key in sites or (None in sites and key != COMMON)
-                           or (key == COMMON and None in sites))
-                    if hit and cell.state != "defined":
-                        column[key] = Cell("broken", beneath=cell.state, inferred=True)
-    return columns
-
-
-def _rank(state: str) -> int:
-    return {"defined": 3, "mask": 2, "used": 1}.get(state, 0)
-
-
-def _bisect_window(f: Finding, shas: list[str], first: int) -> range:
-    """The commits a bisect-break finding spans, read back from its message."""
-    named = _SHA.findall(f.message.split(";", 1)[0])
-    last = first
-    for short in named[1:2]:
-        last = next((i for i, sha in enumerate(shas) if sha.startswith(short)), first)
-    if "not repaired" in f.message:
-        last = len(shas) - 1
-    return range(first, max(first, last) + 1)
+def _cells(states: Mapping[str, ArchState]) -> dict[str, Cell]:
+    return {key: Cell(st.state, st.broken, st.beneath) for key, st in states.items()}
 
 
 def build_matrix(audit: Audit) -> Matrix:
-    head, base = audit.head, audit.base or audit.head
-    end = _snapshot_cells(head, base)
-    if audit.mode != "series" or audit.base is None:
+    head = audit.head
+    end = _cells(audit.head_states)
+    if audit.mode != "series":
         columns = [Column("tree", "tree", audit.rev)]
         per_column = [end]
     else:
-        start = _snapshot_cells(base, base)
         columns = [Column("base", "base", audit.base_rev)]
-        per_column = [start]
-        inferred: list[dict[str, Cell]] | None = None
+        per_column = [_cells(audit.base_states)]
         for number, commit in enumerate(audit.commits, 1):
             columns.append(Column(str(number), str(number), commit.sha, commit.subject,
                                   f"commit-{number}"))
-            if number == len(audit.commits):
-                per_column.append(end)
-                continue
-            states = getattr(commit, "arch_states", None)
-            if states:
-                per_column.append({k: Cell(v) for k, v in states.items()})
-            else:
-                inferred = inferred or _inferred_states(audit, start, end)
-                per_column.append(inferred[number - 1])
+            per_column.append(end if number == len(audit.commits)
+                              else _cells(commit.arch_states))
     keys = sorted({k for column in per_column for k in column} - {GENERIC, COMMON})
-    if GENERIC_FLAG_HEADER in head.tables or (audit.base and
-                                                GENERIC_FLAG_HEADER in audit.base.tables):
+    if any(GENERIC in column for column in per_column):
         keys.append(GENERIC)
     keys.append(COMMON)
     series = audit.mode == "series"
@@ -218,7 +133,7 @@ def build_matrix(audit: Audit) -> Matrix:
         cells = [column.get(key, Cell("?")) for column in per_column]
         last = cells[-1]
         if series and (last.state in ("defined", "mask") or last.beneath in ("defined", "mask")):
-            cells[-1] = Cell(last.state, last.broken, last.beneath, last.inferred, True)
+            cells[-1] = Cell(last.state, last.broken, last.beneath, True)
         note = "generic bits" if key in head.generic_arches else ""
         rows.append(Row(key, key, tuple(cells), note))
     summary: dict[str, list[str]] = {}
@@ -280,7 +195,7 @@ class BitMap:
 
 
 def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
-             after: bool) -> BitRow:
+             after: bool, clashes: set[frozenset[str]]) -> BitRow:
     by_bit: dict[int, list[FlagDef]] = {}
     for flag in table.bits:
         if flag.value is not None and flag.alias_of is None:
@@ -307,7 +222,7 @@ def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
             if flag.name == symbol:
                 marks.add("symbol")
         if len(flags) > 1:
-            clash = any(compatible(a.context, b.context)
+            clash = any(frozenset((a.name, b.name)) in clashes
                         for i, a in enumerate(flags) for b in flags[:i])
             marks.add("duplicate" if clash else "exclusive")
         was: tuple[str, ...] = ()
@@ -330,16 +245,23 @@ def build_bitmaps(audit: Audit) -> list[BitMap]:
     head, base = audit.head, audit.base
     symbol = audit.symbol
     paths = sorted(set(head.tables) | set(base.tables if base else ()))
+    # Flags sharing a bit are a duplicate where the duplicate-bit rule said
+    # so; elsewhere they sit in exclusive preprocessor branches.
+    clashes: dict[str, set[frozenset[str]]] = {}
+    for f in audit.findings:
+        if f.rule == "duplicate-bit" and f.path:
+            clashes.setdefault(f.path, set()).add(frozenset(f.names))
     maps = []
     for path in paths:
         after = head.tables.get(path)
         before = base.tables.get(path) if base else None
         rows, notes = [], []
         if before is not None:
-            rows.append(_bit_row("before", before, symbol, after, after=False))
+            rows.append(_bit_row("before", before, symbol, after, after=False,
+                                 clashes=clashes.get(path, set())))
         if after is not None:
             rows.append(_bit_row("after" if base else "tree", after, symbol, before,
-                                 after=True))
+                                 after=True, clashes=clashes.get(path, set())))
         elif base is not None:
             notes.append("header deleted by the series")
         table = after or before

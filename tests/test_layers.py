@@ -1,0 +1,70 @@
+"""The layout is the architecture: data flows one way through the layers
+(sources -> kernel -> rules -> report), no module imports against that flow,
+and no module grows past the size a reader holds in mind."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "memdie_audit"
+# What each layer may import from the package (besides itself and the
+# leaf modules errors, interrupts and the package's __version__).
+ALLOWED = {
+    "sources": set(),
+    "kernel": {"sources"},
+    "result": {"kernel"},
+    "rules": {"kernel", "result"},
+    "report": {"kernel", "result", "rules"},
+    "walk": {"sources", "kernel", "result", "rules"},
+    "excerpts": {"sources", "result"},
+}
+LEAVES = {"errors", "interrupts", "__init__", "__version__"}
+
+
+def _layer(module: Path) -> str:
+    return module.relative_to(PACKAGE).parts[0].removesuffix(".py")
+
+
+def _imports(module: Path) -> set[str]:
+    """Top-level package parts a module imports, relative or absolute."""
+    tree = ast.parse(module.read_text(encoding="utf-8"))
+    here = module.relative_to(PACKAGE).parent.parts
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(here[:len(here) - node.level + 1])
+                parts = base + (node.module.split(".") if node.module else [])
+                names = [parts] if parts else [[a.name] for a in node.names]
+            elif node.module and node.module.startswith("memdie_audit"):
+                parts = node.module.split(".")[1:]
+                names = [parts] if parts else [[a.name] for a in node.names]
+            else:
+                continue
+            found.update(p[0] for p in names if p)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names
+                         if a.name.startswith("memdie_audit."))
+    return found
+
+
+MODULES = sorted(p for p in PACKAGE.rglob("*.py") if "kernel_fixture" not in p.parts)
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_import_against_the_flow(module: Path) -> None:
+    layer = _layer(module)
+    if layer not in ALLOWED:
+        return  # cli, api, demo, precommit: the top, may use everything
+    wrong = {m for m in _imports(module) if m != layer and m not in LEAVES
+             and m not in ALLOWED[layer]}
+    assert not wrong, f"{module.name} ({layer}) imports {sorted(wrong)} against the flow"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_modules_stay_readable(module: Path) -> None:
+    lines = len(module.read_text(encoding="utf-8").splitlines())
+    assert lines <= 420, f"{module.name} has {lines} lines: split it along a seam"
