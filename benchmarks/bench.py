@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from memdie_audit.kernel_fixture import build_repo, format_patch  # noqa: E402
+from memdie_audit.demo_tree import build_repo, format_patch  # noqa: E402
 
 PATTERN = "_?TIF_MEMDIE"
 AUDIT = [sys.executable, "-m", "memdie_audit"]

@@ -11,7 +11,7 @@ from conftest import git
 from mutate import git_tokens
 
 from memdie_audit.audit import audit_tree
-from memdie_audit.kernel_fixture import HOSTILE_PATH
+from memdie_audit.demo_tree import HOSTILE_PATH
 from memdie_audit.model import Kind, Severity
 from memdie_audit.source import GitTree, PlainTree, open_source
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from memdie_audit.kernel_fixture import (
+from memdie_audit.demo_tree import (
     HOSTILE_PATH,
     SERIES,
     STALE_PATH,

@@ -17,7 +17,7 @@ from conftest import git
 
 from memdie_audit import mbox as mbox_module
 from memdie_audit.cli import main
-from memdie_audit.kernel_fixture import build_repo, format_patch
+from memdie_audit.demo_tree import build_repo, format_patch
 
 
 @pytest.fixture

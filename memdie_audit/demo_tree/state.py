@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .arches import ARCHES, DEFINING_HEADERS, HEADERS, MASK_HEADERS, SPARC_DISPATCH
+from .arch_layouts import ARCHES, DEFINING_HEADERS, HEADERS, MASK_HEADERS, SPARC_DISPATCH
 from .asm_sources import MENTIONING, asm_files
 from .filler import filler_files
 from .headers import GENERIC_PATH, HeaderEdits, render_generic, render_header, render_sparc_dispatch

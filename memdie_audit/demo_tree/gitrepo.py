@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .arches import ArchFacts, arch_facts
+from .arch_layouts import ArchFacts, arch_facts
 from .padding import padding_files
-from .series import PLANS, SERIES, Step
+from .series_specs import PLANS, SERIES, Step
 from .state import BASE, render_tree
 
 AUTHOR = "Mira Hollenbeck <mira.hollenbeck@example.org>"

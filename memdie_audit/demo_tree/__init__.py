@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .arches import ArchFacts, arch_facts
+from .arch_layouts import ArchFacts, arch_facts
 from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
 from .kernel_sources import HOSTILE_PATH, STALE_PATH, hostile_line
 from .padding import pad_tree, padding_files
-from .series import SERIES, Expect, SeriesSpec
+from .series_specs import SERIES, Expect, SeriesSpec
 from .state import BASE, TreeState, render_tree
 
 __all__ = [
