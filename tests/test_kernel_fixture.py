@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,9 +26,12 @@ from memdie_audit.demo_tree import (
     build_repo,
     format_patch,
     hostile_line,
-    pad_tree,
     write_tree,
 )
+
+# The benchmark padding lives with the benchmarks, outside the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from padding import pad_tree  # noqa: E402
 
 SYM = ("TIF_MEMDIE", "_TIF_MEMDIE")
 GENERIC = "include/asm-generic/thread_info_tif.h"

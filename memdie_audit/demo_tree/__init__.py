@@ -19,14 +19,13 @@ from pathlib import Path
 from .arch_layouts import ArchFacts, arch_facts
 from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
 from .kernel_sources import HOSTILE_PATH, STALE_PATH, hostile_line
-from .padding import pad_tree, padding_files
 from .series_specs import SERIES, Expect, SeriesSpec
 from .state import BASE, TreeState, render_tree
 
 __all__ = [
     "SERIES", "ArchFacts", "Expect", "FixtureError", "FixtureRepo", "SeriesSpec", "TreeState",
-    "HOSTILE_PATH", "STALE_PATH", "build_repo", "format_patch", "hostile_line", "pad_tree",
-    "padding_files", "render_tree", "write_tree",
+    "HOSTILE_PATH", "STALE_PATH", "build_repo", "format_patch", "hostile_line", "render_tree",
+    "write_tree",
 ]
 
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .arch_layouts import ArchFacts, arch_facts
-from .padding import padding_files
 from .series_specs import PLANS, SERIES, Step
 from .state import BASE, render_tree
 
@@ -98,7 +97,7 @@ class _Stream:
                parents: list[int], old: dict[str, bytes], new: dict[str, bytes],
                inline: Iterable[tuple[str, bytes]] = ()) -> int:
         """Commit ``new`` on top of ``old``; ``inline`` files are streamed
-        without being remembered (benchmark padding)."""
+        without being remembered (a caller's extra files: benchmark padding)."""
         changes = []
         for path in sorted(new):
             before, after = old.get(path), new[path]
@@ -116,6 +115,8 @@ class _Stream:
         head += [b"merge :%d\n" % p for p in parents[1:]]
         self.out.write(b"".join(head + changes))
         for path, data in inline:
+            if path in new:
+                raise ValueError(f"extra file {path} is already in the demo tree")
             self.out.write(b"M 100644 inline %s\ndata %d\n%s\n" % (path.encode(), len(data), data))
         self.out.write(b"\n")
         return mark
@@ -152,7 +153,8 @@ def _add_series(stream: _Stream, name: str, base_mark: int,
 
 
 def _fast_import(root: Path, env: dict[str, str], names: list[str],
-                 pad: tuple[int, int] | None, seed: int) -> tuple[str, dict[str, tuple[str, ...]]]:
+                 extra_files: Iterable[tuple[str, bytes]],
+                 ) -> tuple[str, dict[str, tuple[str, ...]]]:
     """Stream base and series into ``git fast-import``; (base sha, variant -> shas)."""
     marks_file = Path(env["HOME"], "marks")
     proc = subprocess.Popen(
@@ -168,12 +170,17 @@ def _fast_import(root: Path, env: dict[str, str], names: list[str],
             base_files = render_tree(BASE)
             base_mark = stream.commit("refs/heads/master", BASE_AUTHOR, BASE_AUTHOR, BASE_DATE,
                                       BASE_MESSAGE, [], {}, base_files,
-                                      inline=padding_files(*pad, seed=seed) if pad else ())
+                                      inline=extra_files)
             for name in names:
                 marks[name] = _add_series(stream, name, base_mark, base_files)
             out.write(b"done\n")
     except BrokenPipeError:
         pass  # fast-import died early; its stderr says why
+    except BaseException:
+        proc.kill()  # a bad extra file, or an interrupt: do not leave git running
+        proc.wait()
+        proc.stderr.close()
+        raise
     err = proc.stderr.read()
     proc.stderr.close()
     if proc.wait():
@@ -183,12 +190,14 @@ def _fast_import(root: Path, env: dict[str, str], names: list[str],
 
 
 def build_repo(root: Path, series: Iterable[str] = tuple(SERIES), *,
-               pad: tuple[int, int] | None = None, seed: int = 0) -> FixtureRepo:
+               extra_files: Iterable[tuple[str, bytes]] = ()) -> FixtureRepo:
     """Create a git repository at ``root``: ``master`` holds the base tree
     (checked out), ``series/<name>`` each requested variant on top of it.
 
-    ``pad=(files, megabytes)`` adds ``padding_files`` to the base commit, for
-    a kernel-sized benchmark tree that the series still applies to.
+    ``extra_files`` (path, bytes) pairs go into the base commit as they are
+    iterated, never held all at once: the benchmarks add tens of thousands
+    of files that way and the series still applies. Their paths must not be
+    files of the demo tree.
     """
     names = list(series)
     unknown = [n for n in names if n not in PLANS]
@@ -202,7 +211,7 @@ def build_repo(root: Path, series: Iterable[str] = tuple(SERIES), *,
             # Later commands in the fixture (tests that commit) need an identity.
             cfg.write("[user]\n\tname = Fixture Tree\n\temail = fixture-tree@example.org\n"
                       "[core]\n\tautocrlf = false\n")
-        base, commits = _fast_import(root, env, names, pad, seed)
+        base, commits = _fast_import(root, env, names, extra_files)
         _git(root, env, "reset", "-q", "--hard", "master")
     return FixtureRepo(path=root, base=base, heads={n: c[-1] for n, c in commits.items()},
                        arches=arch_facts(), commits=commits)

@@ -1,5 +1,9 @@
 """Kernel-sized filler for benchmarks: many files, none mentioning the flag.
 
+``bench.py`` passes ``padding_files(...)`` to ``build_repo(extra_files=...)``
+so the demo tree grows to the size of a kernel checkout; nothing in the
+installed package needs it.
+
 Speed matters more than variety here (50,000 files and 500 MB must take
 seconds), so a pool of generated C functions and text paragraphs is built
 once and each file is a unique header line plus pool entries picked by a
@@ -13,7 +17,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from .filler import random_function, random_name
+from memdie_audit.demo_tree.filler import random_function, random_name
 
 FILES_PER_DIR = 100
 _TOPS = ("drivers", "sound", "net", "fs", "tools", "lib", "crypto", "security")
