@@ -17,8 +17,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .arch_layouts import ArchFacts, arch_facts
+from .flag_users import HOSTILE_PATH, STALE_PATH, hostile_line
 from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
-from .kernel_sources import HOSTILE_PATH, STALE_PATH, hostile_line
 from .series_specs import SERIES, Expect, SeriesSpec
 from .state import BASE, TreeState, render_tree
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .asm_sources import ASM_FILES
+from .flag_users import ASM_FILES
 from .headers import GENERIC_LAYOUT, GENERIC_PATH, SYMBOL, memdie_bits
 from .layout import ArchSpec, Bit, HeaderSpec
 from .table_a_m import ARCHES_A_M

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from .kernel_sources import STALE_PATH
+from .flag_users import STALE_PATH
 from .state import BASE, TreeState
 
 PER_COMMIT_RULES = frozenset({"bisect-break", "reintroduced"})

@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .arch_layouts import ARCHES, DEFINING_HEADERS, HEADERS, MASK_HEADERS, SPARC_DISPATCH
-from .asm_sources import MENTIONING, asm_files
 from .filler import filler_files
+from .flag_users import (
+    MENTIONING,
+    asm_files,
+    kernel_files,
+    mm_files,
+    mm_side_files,
+    untouched_files,
+)
 from .headers import GENERIC_PATH, HeaderEdits, render_generic, render_header, render_sparc_dispatch
-from .kernel_sources import kernel_files, mm_side_files, untouched_files
-from .mm_sources import mm_files
 
 # Byte-level quirks a scanner has to survive.
 ENCODINGS = {"kernel/freezer.c": "latin-1"}
