@@ -1,19 +1,52 @@
-"""The whole arch table and the facts about it that tests compare against."""
+"""The arch table, read from ``data/arch_layouts.json``, and the facts about
+it that tests compare against."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from .flag_users import ASM_FILES
-from .headers import GENERIC_LAYOUT, GENERIC_PATH, SYMBOL, memdie_bits
-from .layout import ArchSpec, Bit, HeaderSpec
-from .table_a_m import ARCHES_A_M
-from .table_n_z import ARCHES_N_Z
+from .layout import SYMBOL, ArchSpec, Bit, HeaderSpec, memdie_bits, parse_layout
+from .template import load
 
-ARCHES: tuple[ArchSpec, ...] = ARCHES_A_M + ARCHES_N_Z
+GENERIC_PATH = "include/asm-generic/thread_info_tif.h"
+SPARC_DISPATCH = "arch/sparc/include/asm/thread_info.h"
+
+_TABLE: dict[str, Any] = json.loads(load("arch_layouts.json"))
+_NOTES: dict[str, str] = _TABLE["notes"]
+
+# style -> the mask of one flag, with ``{}`` for the flag's name
+MASK_STYLES: dict[str, str] = {k: v["mask"] for k, v in _TABLE["mask_styles"].items()}
+# What each idiom needs included before it can be used.
+STYLE_INCLUDES: dict[str, str] = {k: v["include"] for k, v in _TABLE["mask_styles"].items()
+                                  if "include" in v}
+# Bits 0-15 of the generic header (facts of newer trees; our wording).
+GENERIC_LAYOUT = parse_layout(_TABLE["generic_layout"], _NOTES)
+
+
+def _header(arch: str, spec: dict[str, Any]) -> HeaderSpec:
+    return HeaderSpec(
+        path=f"arch/{arch}/include/asm/thread_info{spec.get('suffix', '')}.h",
+        field=spec.get("field", _TABLE["field"]),
+        width=spec["width"],
+        style=spec["style"],
+        layout=parse_layout(spec["layout"], _NOTES),
+        composites=tuple(spec.get("composites", ())),
+        hex_bits=spec.get("hex_bits", False),
+        spaces=spec.get("spaces", False),
+    )
+
+
+ARCHES: tuple[ArchSpec, ...] = tuple(
+    ArchSpec(a["name"], tuple(_header(a["name"], h) for h in a["headers"]),
+             bits64=a.get("bits64", ""), generic_bits=a.get("generic_bits", False),
+             kconfig_selects=tuple(a.get("kconfig_selects", ())))
+    for a in _TABLE["arches"]
+)
 ARCH_BY_NAME = {a.name: a for a in ARCHES}
 HEADERS: dict[str, HeaderSpec] = {h.path: h for a in ARCHES for h in a.headers}
-SPARC_DISPATCH = "arch/sparc/include/asm/thread_info.h"
 GENERIC_MEMDIE_BIT = next(b.bit for b in GENERIC_LAYOUT if isinstance(b, Bit) and b.name == SYMBOL)
 
 # Headers that define the flag, and those that also define its mask, in the
@@ -26,11 +59,9 @@ MASK_HEADERS = frozenset(
     + [GENERIC_PATH]
 )
 
-_STYLE_IDIOM = {
-    "tight": "(1<<TIF_X)", "spaced": "(1 << TIF_X)", "plus": "+(1 << TIF_X)",
-    "ul": "(1UL << TIF_X)", "bit": "BIT(TIF_X)", "bitul": "_BITUL(TIF_X)",
-    "ac": "(_AC(1,UL) << TIF_X)", "none": "no single-bit masks",
-}
+
+def _idiom(style: str) -> str:
+    return MASK_STYLES[style].format("TIF_X") if style != "none" else "no single-bit masks"
 
 
 @dataclass
@@ -80,7 +111,7 @@ def arch_facts() -> dict[str, ArchFacts]:
             flags_width=min(h.width for h in arch.headers),
             widths={h.path: h.width for h in arch.headers},
             field_types={h.path: _field_type(h) for h in arch.headers},
-            mask_idiom=", ".join(dict.fromkeys(_STYLE_IDIOM[h.style] for h in arch.headers)),
+            mask_idiom=", ".join(dict.fromkeys(_idiom(h.style) for h in arch.headers)),
             asm=tuple(p for p, (a, uses) in ASM_FILES.items() if a == arch.name and uses),
         )
     return facts

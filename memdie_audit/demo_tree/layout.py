@@ -1,12 +1,21 @@
-"""Records and the line language in which the arch table is written.
+"""Records of the arch table, and the line language its layouts are written in.
 
-Bit numbers, flag names, the mask idiom and the type of the flags field are
-facts about Linux 4.9 (and, for riscv/loongarch, about trees that share bits
-through ``include/asm-generic/thread_info_tif.h``). The wording of every
-comment is ours. The layouts are written in a tiny line language so the table
-stays readable:
+The table itself is ``data/arch_layouts.json``. Bit numbers, flag names, the
+mask idiom and the type of the flags field are facts about Linux 4.9 (and,
+for riscv/loongarch, about trees that share bits through
+``include/asm-generic/thread_info_tif.h``); the wording of every comment is
+ours. Each arch has ``name``, ``headers`` and optionally ``bits64`` ("" 32-bit
+only, "only", "optional"), ``generic_bits`` and ``kconfig_selects``. Each
+header has ``width``, ``style`` (a key of ``mask_styles``, or "none" when it
+defines no single-bit masks), ``layout``, and optionally ``suffix`` (of its
+file name), ``field`` (the flags member, when not the usual ``field``),
+``composites`` (masks written out by hand), ``hex_bits`` and ``spaces``
+(align with spaces instead of tabs).
 
-    NAME BIT note      a bit with a same-line comment (``=``: standard wording)
+A layout is a list of lines, so the table stays readable:
+
+    NAME BIT note      a bit with a same-line comment (``=``: the standard
+                       wording of ``notes``)
     -NAME BIT ...      the same, but the header defines no ``_TIF_NAME`` mask
     | text             continues the previous comment on the next line
     #...               a preprocessor line, copied as is
@@ -15,29 +24,10 @@ stays readable:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-# Standard wording, used where a layout line says ``=``.
-NOTES = {
-    "SIGPENDING": "a signal waits for delivery",
-    "NEED_RESCHED": "call schedule() before leaving the kernel",
-    "NOTIFY_RESUME": "run resume work on the way to user mode",
-    "SYSCALL_TRACE": "ptrace asked for syscall stops",
-    "SYSCALL_AUDIT": "syscalls are audited",
-    "SYSCALL_TRACEPOINT": "raw syscall tracepoints are on",
-    "SECCOMP": "a seccomp filter is attached",
-    "SINGLESTEP": "single-step on return to user mode",
-    "RESTORE_SIGMASK": "put the saved sigmask back after the handler",
-    "POLLING_NRFLAG": "idle polls NEED_RESCHED, no IPI needed",
-    "MEMDIE": "OOM victim: may use the memory reserves",
-    "NOHZ": "task runs in full dynticks mode",
-    "UPROBE": "a uprobe fired, fix up on return",
-    "32BIT": "task runs a 32-bit binary",
-    "USEDFPU": "the FPU was used in this time slice",
-}
-
-# The flags member most arches declare.
-UL = "unsigned long\t\tflags;\t\t/* low-level flags, see TIF_* */"
+SYMBOL = "MEMDIE"  # the flag the series removes, without TIF_
 
 
 @dataclass(frozen=True)
@@ -63,9 +53,9 @@ class HeaderSpec:
     path: str
     field: str  # the flags member of struct thread_info, as declared
     width: int  # bits the flags word holds
-    style: str  # key of headers.MASK_STYLES; "none" when no single masks exist
+    style: str  # key of the mask styles; "none" when no single masks exist
     layout: tuple[Bit | Raw, ...]
-    composites: str = ""  # composite masks, written out by hand
+    composites: tuple[str, ...] = ()  # composite masks, written out by hand
     hex_bits: bool = False
     spaces: bool = False  # align with spaces instead of tabs
 
@@ -79,9 +69,9 @@ class ArchSpec:
     kconfig_selects: tuple[str, ...] = ()
 
 
-def parse_layout(text: str) -> tuple[Bit | Raw, ...]:
+def parse_layout(lines: Iterable[str], notes: Mapping[str, str]) -> tuple[Bit | Raw, ...]:
     items: list[Bit | Raw] = []
-    for line in text.strip("\n").splitlines():
+    for line in lines:
         line = line.strip()
         if not line:
             continue
@@ -98,12 +88,9 @@ def parse_layout(text: str) -> tuple[Bit | Raw, ...]:
             note = words[0] if words else ""
             mask = not name.startswith("-")
             name = name.lstrip("-")
-            items.append(Bit(name, int(bit, 0), NOTES[name] if note == "=" else note, "", mask))
+            items.append(Bit(name, int(bit, 0), notes[name] if note == "=" else note, "", mask))
     return tuple(items)
 
 
-def header(arch: str, field: str, width: int, style: str, layout: str, composites: str = "",
-           *, suffix: str = "", hex_bits: bool = False, spaces: bool = False) -> HeaderSpec:
-    path = f"arch/{arch}/include/asm/thread_info{suffix}.h"
-    return HeaderSpec(path, field, width, style, parse_layout(layout), composites.strip("\n"),
-                      hex_bits, spaces)
+def memdie_bits(spec: HeaderSpec) -> list[Bit]:
+    return [b for b in spec.layout if isinstance(b, Bit) and b.name == SYMBOL]

@@ -10,7 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .arch_layouts import ARCHES, DEFINING_HEADERS, HEADERS, MASK_HEADERS, SPARC_DISPATCH
+from .arch_layouts import (
+    ARCHES,
+    DEFINING_HEADERS,
+    GENERIC_PATH,
+    HEADERS,
+    MASK_HEADERS,
+    SPARC_DISPATCH,
+)
 from .filler import filler_files
 from .flag_users import (
     MENTIONING,
@@ -20,7 +27,7 @@ from .flag_users import (
     mm_side_files,
     untouched_files,
 )
-from .headers import GENERIC_PATH, HeaderEdits, render_generic, render_header, render_sparc_dispatch
+from .headers import HeaderEdits, render_generic, render_header, render_sparc_dispatch
 
 # Byte-level quirks a scanner has to survive.
 ENCODINGS = {"kernel/freezer.c": "latin-1"}
