@@ -1,18 +1,22 @@
 """Files that never mention the flag: Kconfig, Makefiles, the thread-flag API
 and generated C, so that candidates stay a small fraction of the tree.
 
-Generated C is built from a handful of function shapes with names drawn by a
-``random.Random`` seeded with the path, so every build writes the same bytes.
-Some of it tests other thread flags (TIF_SIGPENDING...) on purpose: a
-scanner must not confuse them with the audited one.
+Generated C is built from the function shapes of
+``data/templates/filler_functions.c`` with names drawn by a ``random.Random``
+seeded with the path, so every build writes the same bytes. Some of it tests
+other thread flags (TIF_SIGPENDING...) on purpose: a scanner must not confuse
+them with the audited one.
 """
 
 from __future__ import annotations
 
 import random
 import re
+from functools import cache
+from string import Template
 
 from .layout import ArchSpec
+from .template import fill, load
 
 _PREFIX = ["dev", "blk", "net", "irq", "page", "slab", "vma", "task", "timer", "fw", "pci", "tty"]
 _VERB = ["get", "put", "init", "setup", "update", "flush", "scan", "sync", "check", "release"]
@@ -21,74 +25,18 @@ _STRUCT = ["request", "device", "zone", "rq", "inode", "sk_buff", "page", "work_
 _FIELD = ["flags", "count", "state", "nr_pages", "refcnt", "len", "index"]
 _OTHER_FLAGS = ["SIGPENDING", "NEED_RESCHED", "NOTIFY_RESUME", "SYSCALL_TRACE"]
 
-_SHAPES = [
-    """static int {name}(struct {s} *{x}, unsigned long flags)
-{{
-	int ret = 0;
 
-	if (!{x})
-		return -EINVAL;
-	spin_lock(&{x}->lock);
-	if ({x}->{f} & flags)
-		ret = -EBUSY;
-	else
-		{x}->{f} |= flags;
-	spin_unlock(&{x}->lock);
-	return ret;
-}}
-""",
-    """static unsigned long {name}(const struct {s} *{x}, int count)
-{{
-	unsigned long total = 0;
-	int i;
-
-	for (i = 0; i < count; i++)
-		total += {x}[i].{f};
-	return total;
-}}
-""",
-    """int {name}(struct task_struct *tsk)
-{{
-	/* bail out early if the task has something better to do */
-	if (test_tsk_thread_flag(tsk, TIF_{flag}))
-		return -EINTR;
-	return 0;
-}}
-""",
-    """static const char *{name}(int state)
-{{
-	switch (state) {{
-	case 0:
-		return "{n}-idle";
-	case 1:
-		return "{n}-busy";
-	default:
-		return "unknown";
-	}}
-}}
-""",
-    """void {name}(struct {s} *{x})
-{{
-	might_sleep();
-	if (test_thread_flag(TIF_{flag}))
-		cond_resched();
-	{x}->{f} = 0;
-	wake_up(&{x}->wait);
-}}
-""",
-    """static long {name}(struct {s} *{x}, long delta)
-{{
-	long old = READ_ONCE({x}->{f});
-
-	if (delta < 0 && old < -delta) {{
-		pr_warn("{n}: underflow (%ld %ld)\\n", old, delta);
-		return -ERANGE;
-	}}
-	WRITE_ONCE({x}->{f}, old + delta);
-	return old + delta;
-}}
-""",
-]
+@cache
+def _shapes() -> tuple[Template, ...]:
+    """The function shapes; each ends at the first ``}`` in column 0."""
+    shapes, lines = [], []
+    for line in load("templates/filler_functions.c").splitlines():
+        if lines or line:
+            lines.append(line)
+        if line == "}":
+            shapes.append(Template("\n".join(lines) + "\n"))
+            lines = []
+    return tuple(shapes)
 
 
 def _ident(filename: str) -> str:
@@ -97,26 +45,14 @@ def _ident(filename: str) -> str:
 
 def c_source(path: str, functions: int = 5) -> str:
     rng = random.Random(path)
-    top = path.rsplit("/", 1)[-1]
-    out = [
-        "// SPDX-License-Identifier: GPL-2.0",
-        "/*",
-        f" * {path}: generated filler for the memdie-audit fixture.",
-        " */",
-        "#include <linux/kernel.h>",
-        "#include <linux/sched.h>",
-        "#include <linux/spinlock.h>",
-        "",
-        f"static unsigned int {_ident(top)}_debug;",
-        "",
-    ]
-    seen = set()
+    head = fill(load("templates/filler.c"), path=path, ident=_ident(path.rsplit("/", 1)[-1]))
+    seen, out = set(), []
     for _ in range(functions):
         name = random_name(rng)
         if name not in seen:
             seen.add(name)
             out.append(random_function(rng, name))
-    return "\n".join(out)
+    return head + "\n" + "\n".join(out)  # a blank line before each function
 
 
 def random_name(rng: random.Random) -> str:
@@ -125,135 +61,40 @@ def random_name(rng: random.Random) -> str:
 
 def random_function(rng: random.Random, name: str) -> str:
     """One C function of a random shape; never mentions the audited flag."""
-    return rng.choice(_SHAPES).format(
-        name=name, s=rng.choice(_STRUCT), x="p", f=rng.choice(_FIELD),
-        flag=rng.choice(_OTHER_FLAGS), n=rng.choice(_NOUN))
+    return rng.choice(_shapes()).substitute(
+        name=name, struct=rng.choice(_STRUCT), field=rng.choice(_FIELD),
+        flag=rng.choice(_OTHER_FLAGS), noun=rng.choice(_NOUN))
 
 
 def c_header(path: str) -> str:
     rng = random.Random(path)
     guard = "_" + path.replace("/", "_").replace(".", "_").replace("-", "_").upper()
     noun = rng.choice(_NOUN)
-    return "\n".join([
-        "/* SPDX-License-Identifier: GPL-2.0 */",
-        f"#ifndef {guard}",
-        f"#define {guard}",
-        "",
-        f"#define {noun.upper()}_MAX\t{rng.randrange(8, 512)}",
-        "",
-        f"struct {noun}_info {{",
-        "\tunsigned long\t\tflags;",
-        "\tunsigned int\t\tcount;",
-        "\tvoid\t\t\t*priv;",
-        "};",
-        "",
-        f"enum {noun}_state {{",
-        f"\t{noun.upper()}_IDLE,",
-        f"\t{noun.upper()}_BUSY,",
-        f"\t{noun.upper()}_DEAD,",
-        "};",
-        "",
-        f"int {noun}_info_init(struct {noun}_info *info);",
-        f"void {noun}_info_release(struct {noun}_info *info);",
-        "",
-        f"static inline bool {noun}_info_busy(const struct {noun}_info *info)",
-        "{",
-        f"\treturn info->count >= {noun.upper()}_MAX;",
-        "}",
-        "",
-        f"static inline void {noun}_info_get(struct {noun}_info *info)",
-        "{",
-        "\tinfo->count++;",
-        "}",
-        "",
-        f"#endif /* {guard} */",
-        "",
-    ])
+    size = rng.randrange(8, 512)
+    return fill(load("templates/filler.h"), guard=guard, noun=noun, NOUN=noun.upper(),
+                max=str(size))
 
 
 def makefile(objs: list[str]) -> str:
-    lines = ["# SPDX-License-Identifier: GPL-2.0", "#", "# Makefile (memdie-audit fixture)", "#"]
-    lines += [f"obj-y += {o}" for o in objs]
-    return "\n".join(lines) + "\n"
+    return fill(load("templates/Makefile"), objs=objs)
 
 
 _KCONFIG_NAME = {"powerpc": "PPC", "um": "UML", "sh": "SUPERH"}
 
 
 def kconfig(arch: ArchSpec) -> str:
-    sym = _KCONFIG_NAME.get(arch.name, arch.name.upper())
     selects = ["ARCH_HAS_DEVMEM_IS_ALLOWED", "GENERIC_IRQ_SHOW", "HAVE_ARCH_TRACEHOOK"]
     if arch.generic_bits:
         selects.append("HAVE_GENERIC_TIF_BITS")
     selects += list(arch.kconfig_selects)
-    lines = ["# SPDX-License-Identifier: GPL-2.0", f"config {sym}", "\tdef_bool y"]
-    lines += [f"\tselect {s}" for s in sorted(selects)]
-    lines += ["\thelp", f"\t  The {arch.name} architecture (memdie-audit fixture).", ""]
-    if arch.bits64 == "only":
-        lines += ["config 64BIT", "\tdef_bool y", ""]
-    elif arch.bits64 == "optional":
-        lines += ["config 64BIT", '\tbool "64-bit kernel"', "\tdefault y", "\thelp",
-                  "\t  Build a 64-bit kernel; say N for a 32-bit one.", ""]
-    lines += ['source "kernel/Kconfig.freezer"', 'source "mm/Kconfig"']
-    return "\n".join(lines) + "\n"
+    return fill(load("templates/Kconfig"), arch=arch.name,
+                sym=_KCONFIG_NAME.get(arch.name, arch.name.upper()), selects=sorted(selects),
+                bits64_only=arch.bits64 == "only", bits64_optional=arch.bits64 == "optional")
 
 
-THREAD_INFO_API = r"""/* SPDX-License-Identifier: GPL-2.0 */
-/*
- * include/linux/thread_info.h: accessors for the TIF_* bits of any arch.
- *
- * Written for the memdie-audit test fixture; not kernel source.
- */
-#ifndef _LINUX_THREAD_INFO_H
-#define _LINUX_THREAD_INFO_H
-
-#include <linux/bitops.h>
-#include <asm/thread_info.h>
-
-static inline void set_ti_thread_flag(struct thread_info *ti, int flag)
-{
-	set_bit(flag, (unsigned long *)&ti->flags);
-}
-
-static inline void clear_ti_thread_flag(struct thread_info *ti, int flag)
-{
-	clear_bit(flag, (unsigned long *)&ti->flags);
-}
-
-static inline int test_and_set_ti_thread_flag(struct thread_info *ti, int flag)
-{
-	return test_and_set_bit(flag, (unsigned long *)&ti->flags);
-}
-
-static inline int test_and_clear_ti_thread_flag(struct thread_info *ti, int flag)
-{
-	return test_and_clear_bit(flag, (unsigned long *)&ti->flags);
-}
-
-static inline int test_ti_thread_flag(struct thread_info *ti, int flag)
-{
-	return test_bit(flag, (unsigned long *)&ti->flags);
-}
-
-#define set_thread_flag(flag)	set_ti_thread_flag(current_thread_info(), flag)
-#define clear_thread_flag(flag)	clear_ti_thread_flag(current_thread_info(), flag)
-#define test_and_set_thread_flag(flag) \
-	test_and_set_ti_thread_flag(current_thread_info(), flag)
-#define test_and_clear_thread_flag(flag) \
-	test_and_clear_ti_thread_flag(current_thread_info(), flag)
-#define test_thread_flag(flag)	test_ti_thread_flag(current_thread_info(), flag)
-
-#define set_tsk_thread_flag(tsk, flag)	set_ti_thread_flag(task_thread_info(tsk), flag)
-#define clear_tsk_thread_flag(tsk, flag) clear_ti_thread_flag(task_thread_info(tsk), flag)
-#define test_and_set_tsk_thread_flag(tsk, flag) \
-	test_and_set_ti_thread_flag(task_thread_info(tsk), flag)
-#define test_and_clear_tsk_thread_flag(tsk, flag) \
-	test_and_clear_ti_thread_flag(task_thread_info(tsk), flag)
-#define test_tsk_thread_flag(tsk, flag)	test_ti_thread_flag(task_thread_info(tsk), flag)
-
-#endif /* _LINUX_THREAD_INFO_H */
-"""
-
+# Copied as they are from data/fixed/.
+_FIXED = ["README", "Kconfig", "include/linux/thread_info.h", "Documentation/vm/overcommit.txt",
+          "Documentation/process/submitting-patches.txt"]
 _COMMON_C = [
     "mm/mmap.c", "mm/rmap.c", "mm/swap.c", "mm/filemap.c", "mm/vmstat.c", "mm/compaction.c",
     "mm/slab_common.c", "mm/memory.c", "kernel/fork.c", "kernel/signal.c", "kernel/sys.c",
@@ -267,24 +108,10 @@ _DRIVERS = ["char", "block", "net/ethernet", "gpu/drm", "usb/core", "tty/serial"
 _HEADERS = ["include/linux/mm.h", "include/linux/gfp.h", "include/linux/freezer.h",
             "include/linux/cpuset.h", "include/linux/memcontrol.h", "include/linux/swap.h"]
 
-_DOCS = {
-    "README": "Synthetic kernel-like tree for memdie-audit.\n\nNothing here builds.\n",
-    "Documentation/vm/overcommit.txt": (
-        "Overcommit accounting\n=====================\n\n"
-        "The kernel may promise more memory than it has.  Mode 2 refuses\n"
-        "allocations beyond swap plus a ratio of RAM.\n"),
-    "Documentation/process/submitting-patches.txt": (
-        "Submitting patches\n==================\n\n"
-        "Send one logical change per patch, each one building on its own, so\n"
-        "that git bisect can land on any of them.\n"),
-}
-
 
 def filler_files(arches: tuple[ArchSpec, ...]) -> dict[str, str]:
-    files: dict[str, str] = {"include/linux/thread_info.h": THREAD_INFO_API}
+    files = {path: load(f"fixed/{path}") for path in _FIXED}
     files["Makefile"] = makefile(["init/", "kernel/", "mm/", "fs/", "drivers/", "lib/"])
-    files["Kconfig"] = 'mainmenu "memdie-audit fixture"\n\nsource "arch/$(SRCARCH)/Kconfig"\n'
-    files.update(_DOCS)
     for arch in arches:
         a = arch.name
         files[f"arch/{a}/Kconfig"] = kconfig(arch)
