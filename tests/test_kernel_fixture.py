@@ -365,6 +365,18 @@ def test_build_is_reproducible_and_ignores_user_config(
     git(again.path, "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "later")
 
 
+def test_extra_files_join_the_base_commit(repo: FixtureRepo, tmp_path: Path) -> None:
+    extra = (("drivers/extra/one.c", b"int one;\n"), ("Documentation/extra.txt", b"two\n"))
+    padded = build_repo(tmp_path / "padded", series=("clean",), extra_files=iter(extra))
+    assert show(padded.path, padded.base, "drivers/extra/one.c") == "int one;\n"
+    files = set(git(padded.path, "ls-files").split())
+    assert files == set(git(repo.path, "ls-files").split()) | {p for p, _ in extra}
+    diff = git(padded.path, "diff", "--name-only", padded.base, padded.heads["clean"])
+    assert diff == git(repo.path, "diff", "--name-only", repo.base, repo.heads["clean"])
+    with pytest.raises(ValueError, match="already in the demo tree"):
+        build_repo(tmp_path / "clash", series=(), extra_files=[("mm/vmscan.c", b"")])
+
+
 def test_unknown_series_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown series"):
         build_repo(tmp_path / "x", ["no-such-series"])

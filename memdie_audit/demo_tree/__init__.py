@@ -7,6 +7,14 @@ users in mm/ and kernel/, entry code, comments, docs, and enough filler that
 the flag's files are a small fraction of the tree. Every file is generated
 from our own tables and templates; no kernel source is copied.
 
+The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
+``flag_users/`` (the files that mention the flag, as mini patches),
+``templates/`` (skeletons filled per file) and ``fixed/`` (copied as is).
+The modules say which file goes where and what each series step changes:
+``arch_layouts`` and ``headers`` for the flag headers, ``flag_users``,
+``filler``, ``state`` (one tree state as bytes), ``series_specs`` (the
+variants and their expected findings) and ``gitrepo`` (git fast-import).
+
     repo = build_repo(tmp_path / "linux")
     repo.revrange("flawed")            # "<base>..<head>" for --series
     SERIES["flawed"].expected          # what a correct audit must report
