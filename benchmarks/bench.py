@@ -30,7 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from memdie_audit.kernel_fixture import build_repo, format_patch  # noqa: E402
+from padding import padding_files  # noqa: E402  (benchmarks/padding.py, next to this script)
+
+from memdie_audit.demo_tree import build_repo, format_patch  # noqa: E402
 
 PATTERN = "_?TIF_MEMDIE"
 AUDIT = [sys.executable, "-m", "memdie_audit"]
@@ -101,7 +103,8 @@ def fixture_tree(workdir: Path, files: int, megabytes: int) -> tuple[Path, str, 
     if not meta.exists():
         shutil.rmtree(workdir, ignore_errors=True)
         print(f"building a {files}-file, {megabytes} MB tree in {repo_path} ...", flush=True)
-        repo = build_repo(repo_path, series=("clean",), pad=(files, megabytes))
+        repo = build_repo(repo_path, series=("clean",),
+                          extra_files=padding_files(files, megabytes))
         long_head = long_series(repo_path, repo.heads["clean"], 200)
         (workdir / "clean.mbx").write_bytes(format_patch(repo_path, repo.base,
                                                          repo.heads["clean"]))

@@ -15,7 +15,7 @@ from .report import writer
 from .result import Audit, Severity
 
 if TYPE_CHECKING:
-    from .kernel_fixture import FixtureRepo
+    from .demo_tree import FixtureRepo
 
 
 class _DemoParser(argparse.ArgumentParser):
@@ -37,7 +37,7 @@ def run_demo(argv: list[str], out: TextIO) -> int:
     """Exit 0 when the demo shows what it should: the base tree and the clean
     series pass, the flawed series fails."""
     args = _parser().parse_args(argv)
-    from .kernel_fixture import build_repo  # the builder is only needed here
+    from .demo_tree import build_repo  # the builder is only needed here
 
     if args.dir:
         root = Path(args.dir)

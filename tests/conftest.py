@@ -55,6 +55,6 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
 def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
     """The fixture builder's kernel-like repository with every series variant.
     Shared: tests must not change it (the tool never does)."""
-    from memdie_audit.kernel_fixture import build_repo
+    from memdie_audit.demo_tree import build_repo
 
     return build_repo(tmp_path_factory.mktemp("kernel") / "linux")

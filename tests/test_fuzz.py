@@ -30,7 +30,7 @@ from mutate import FILE_MUTATIONS, MBOX_MUTATIONS, fragments, git_tokens, plain_
 from test_mbox import state
 
 from memdie_audit.cli import main
-from memdie_audit.kernel_fixture import build_repo, format_patch
+from memdie_audit.demo_tree import build_repo, format_patch
 
 # MEMDIE_FUZZ_SEEDS=100:400 explores other seeds (by hand; CI runs the defaults).
 _FIRST, _, _LAST = os.environ.get("MEMDIE_FUZZ_SEEDS", "").partition(":")

@@ -62,7 +62,7 @@ def test_series_audit_matches_golden(kernel, tmp_path: Path, variant: str) -> No
 
 @pytest.mark.parametrize("variant", ("clean", "flawed"))
 def test_mbox_audit_matches_golden(kernel, tmp_path: Path, variant: str) -> None:
-    from memdie_audit.kernel_fixture import format_patch
+    from memdie_audit.demo_tree import format_patch
 
     mailed = tmp_path / f"{variant}.mbx"
     mailed.write_bytes(format_patch(kernel.path, kernel.base, kernel.heads[variant]))

@@ -48,7 +48,7 @@ def series_repo(root: Path) -> SeriesRepo:
     """A repository with a flawed removal series: the project's kernel
     fixture where it is available, else a two-arch tree built here."""
     try:
-        from memdie_audit.kernel_fixture import build_repo
+        from memdie_audit.demo_tree import build_repo
     except ImportError:
         build_repo = None
     if build_repo is not None:

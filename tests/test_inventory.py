@@ -11,8 +11,8 @@ from conftest import git
 from mutate import git_tokens
 
 from memdie_audit.api import audit_source
+from memdie_audit.demo_tree import HOSTILE_PATH
 from memdie_audit.kernel.model import Kind
-from memdie_audit.kernel_fixture import HOSTILE_PATH
 from memdie_audit.result import Severity
 from memdie_audit.sources.trees import GitTree, PlainTree, open_source
 

@@ -41,7 +41,7 @@ def test_series_reports_validate(kernel, capsys, variant: str) -> None:
 
 
 def test_tree_and_mbox_reports_validate(kernel, capsys, tmp_path: Path) -> None:
-    from memdie_audit.kernel_fixture import format_patch
+    from memdie_audit.demo_tree import format_patch
 
     tree = run(capsys, str(kernel.path), "--rev", kernel.base)
     jsonschema.validate(tree, schema(), cls=jsonschema.Draft202012Validator)

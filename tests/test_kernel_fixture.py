@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from memdie_audit.kernel_fixture import (
+from memdie_audit.demo_tree import (
     HOSTILE_PATH,
     SERIES,
     STALE_PATH,
@@ -25,9 +26,12 @@ from memdie_audit.kernel_fixture import (
     build_repo,
     format_patch,
     hostile_line,
-    pad_tree,
     write_tree,
 )
+
+# The benchmark padding lives with the benchmarks, outside the package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+from padding import pad_tree  # noqa: E402
 
 SYM = ("TIF_MEMDIE", "_TIF_MEMDIE")
 GENERIC = "include/asm-generic/thread_info_tif.h"
@@ -359,6 +363,18 @@ def test_build_is_reproducible_and_ignores_user_config(
     assert (again.base, again.heads, again.commits) == (repo.base, repo.heads, repo.commits)
     assert git(again.path, "status", "--porcelain") == ""
     git(again.path, "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "later")
+
+
+def test_extra_files_join_the_base_commit(repo: FixtureRepo, tmp_path: Path) -> None:
+    extra = (("drivers/extra/one.c", b"int one;\n"), ("Documentation/extra.txt", b"two\n"))
+    padded = build_repo(tmp_path / "padded", series=("clean",), extra_files=iter(extra))
+    assert show(padded.path, padded.base, "drivers/extra/one.c") == "int one;\n"
+    files = set(git(padded.path, "ls-files").split())
+    assert files == set(git(repo.path, "ls-files").split()) | {p for p, _ in extra}
+    diff = git(padded.path, "diff", "--name-only", padded.base, padded.heads["clean"])
+    assert diff == git(repo.path, "diff", "--name-only", repo.base, repo.heads["clean"])
+    with pytest.raises(ValueError, match="already in the demo tree"):
+        build_repo(tmp_path / "clash", series=(), extra_files=[("mm/vmscan.c", b"")])
 
 
 def test_unknown_series_is_refused(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ import pytest
 from conftest import git
 
 from memdie_audit.cli import main
-from memdie_audit.kernel_fixture import build_repo, format_patch
+from memdie_audit.demo_tree import build_repo, format_patch
 from memdie_audit.sources import mail as mbox_module
 
 

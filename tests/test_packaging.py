@@ -15,6 +15,8 @@ def test_installed_distribution_ships_queries_templates_and_fixture_builder() ->
         pytest.skip("memdie-audit is not installed (pip install '.[test]' first)")
     for needed in ("memdie_audit/queries/occurrences.scm", "memdie_audit/queries/thread_info.scm",
                    "memdie_audit/reports/report.html.j2", "memdie_audit/reports/report.css",
-                   "memdie_audit/kernel_fixture/__init__.py", "memdie_audit/cli.py"):
+                   "memdie_audit/demo_tree/__init__.py",
+                   "memdie_audit/demo_tree/data/arch_layouts.json",
+                   "memdie_audit/demo_tree/data/flag_users/kernel/exit.c", "memdie_audit/cli.py"):
         assert needed in files, needed
     assert any(f.endswith("entry_points.txt") for f in files)

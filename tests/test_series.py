@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from memdie_audit.cli import main
-from memdie_audit.kernel_fixture import SERIES
+from memdie_audit.demo_tree import SERIES
 
 # What each variant produces, rule by rule: the builder's expectations plus
 # the consequences a reviewer also wants to see (a kept mask references the

@@ -1,0 +1,47 @@
+"""A synthetic, kernel-like git repository for ``memdie-audit demo``, the
+tests and the benchmarks.
+
+The base tree has the shape of Linux 4.9 where TIF_MEMDIE is concerned: a flag
+header per arch (sparc split in two, riscv and loongarch on the generic bits),
+users in mm/ and kernel/, entry code, comments, docs, and enough filler that
+the flag's files are a small fraction of the tree. Every file is generated
+from our own tables and templates; no kernel source is copied.
+
+The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
+``flag_users/`` (the files that mention the flag, as mini patches),
+``templates/`` (skeletons filled per file) and ``fixed/`` (copied as is).
+The modules say which file goes where and what each series step changes:
+``arch_layouts`` and ``headers`` for the flag headers, ``flag_users``,
+``filler``, ``state`` (one tree state as bytes), ``series_specs`` (the
+variants and their expected findings) and ``gitrepo`` (git fast-import).
+
+    repo = build_repo(tmp_path / "linux")
+    repo.revrange("flawed")            # "<base>..<head>" for --series
+    SERIES["flawed"].expected          # what a correct audit must report
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .arch_layouts import ArchFacts, arch_facts
+from .flag_users import HOSTILE_PATH, STALE_PATH, hostile_line
+from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
+from .series_specs import SERIES, Expect, SeriesSpec
+from .state import BASE, TreeState, render_tree
+
+__all__ = [
+    "SERIES", "ArchFacts", "Expect", "FixtureError", "FixtureRepo", "SeriesSpec", "TreeState",
+    "HOSTILE_PATH", "STALE_PATH", "build_repo", "format_patch", "hostile_line", "render_tree",
+    "write_tree",
+]
+
+
+def write_tree(root: Path) -> dict[str, ArchFacts]:
+    """Write the base tree's files under ``root`` (no git); return the arch facts."""
+    root = Path(root)
+    for path, data in render_tree(BASE).items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return arch_facts()
