@@ -11,21 +11,22 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import AuditError
+from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
-from .kernel.paths import GENERIC
+from .kernel.paths import GENERIC, is_flag_header
 from .kernel.snapshot import PendingSnapshot, Snapshot, build_snapshot
-from .result import COMMON, ArchState, Audit, CommitAudit, Finding, Location
+from .result import COMMON, ArchState, Audit, CommitAudit, Finding, Location, Severity
 from .rules import (
     Break,
     bisect_breaks,
     breaks,
     dangling_references,
+    flag_findings,
     leftovers,
     merge_commit,
     parse_fallbacks,
     reintroduced,
     renumbered_flags,
-    table_findings,
 )
 from .rules.removal import occurrence_key
 from .sources.commits import Commit, read_changes, series_commits
@@ -39,8 +40,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
-    base_problems = {f.identity for t in base_snapshot.tables.values()
-                     for f in table_findings(t)}
+    base_problems = {f.identity for f in flag_findings(base_snapshot)}
     table_seen = set(base_problems)
     audits: list[CommitAudit] = []
     per_commit_breaks: list[list[Break]] = []
@@ -108,8 +108,8 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
     if commit.merge:
         audit.findings.append(merge_commit(commit.subject, commit.sha, after.symbol))
     audit.findings.extend(reintroduced(before, after, changed, commit.sha))
-    for path in changed:
-        for f in table_findings(after.tables[path]) if path in after.tables else ():
+    if any(is_flag_header(p) or kconfig_arch(p) for p in changed):
+        for f in flag_findings(after):
             if f.identity not in table_seen:
                 table_seen.add(f.identity)
                 audit.findings.append(replace(f, commit=commit.sha))
@@ -125,9 +125,10 @@ def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: s
     found.extend(renumbered_flags(base, head, symbol))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a
-    # broken header is still broken: report them, without a commit.
-    for table in head.tables.values():
-        found.extend(f for f in table_findings(table) if f.identity in base_problems)
+    # broken header is still broken: report them, without a commit (notes,
+    # which say the base is as the kernel means it, stay with a tree audit).
+    found.extend(f for f in flag_findings(head)
+                 if f.identity in base_problems and f.severity is not Severity.NOTE)
     return found
 
 

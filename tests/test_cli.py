@@ -32,7 +32,7 @@ def test_plain_directory_inventory(tmp_path: Path, capsys) -> None:
     write_tree(tmp_path, FILES)
     status, out, err = run(str(tmp_path), capsys=capsys)
     assert status == 0 and err == ""
-    assert "mm/oom_kill.c:3:20: use: clear_thread_flag(TIF_MEMDIE); (in exit_oom_victim)" in out
+    assert "mm/oom_kill.c:3:20: use: \tclear_thread_flag(TIF_MEMDIE); (in exit_oom_victim)" in out
     assert "arch/foo/include/asm/thread_info.h:2:9: definition:" in out
     assert "Documentation/oom.txt:1:1: doc:" in out
     assert out.rstrip().endswith("total: 0 errors, 0 warnings, 0 notes")

@@ -1,7 +1,7 @@
 """Reading flag headers: values, conditions, widths, and the table rules."""
 
 from memdie_audit.kernel.flagtable import read_flag_table
-from memdie_audit.rules import table_findings
+from memdie_audit.rules import header_findings as table_findings
 
 HEADER = """\
 #ifndef _ASM_X_THREAD_INFO_H

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from . import lexer, treesitter
 from .flagexpr import Unevaluable, evaluate
 from .model import FlagDef, FlagTable
-from .paths import GENERIC_FLAG_HEADER, arch_of, flags_width
+from .paths import GENERIC_FLAG_HEADER, arch_of, field_bits, flags_width
 
 FLAG_NAME = re.compile(r"^_?TIF_\w+$")
+_SWITCH = re.compile(r"^HAVE_TIF_\w+$")
 _DEFINE = re.compile(r"([A-Za-z_]\w*)(\([^)]*\))?\s*(.*)$", re.S)
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _FIELD_FLAGS = re.compile(rb"^(.*?)\bflags\b", re.S)
@@ -93,8 +94,11 @@ def read_flag_table(path: str, data: bytes,
         is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
         (masks if is_mask else bits).append(flag)
     arch = arch_of(path)
-    width = flags_width(arch, path, _flags_field_type(lexer.blank_comments(lexed)))
-    return FlagTable(path, arch, width, tuple(bits), tuple(masks))
+    field_type = _flags_field_type(lexer.blank_comments(lexed))
+    width = flags_width(arch, path, field_type)
+    switches = frozenset(d.name for d in defines if _SWITCH.match(d.name))
+    return FlagTable(path, arch, width, tuple(bits), tuple(masks), switches,
+                     field_bits(field_type))
 
 
 def generic_values(table: FlagTable) -> dict[str, int | None]:

@@ -171,3 +171,38 @@ def directives(lexed: Lexed) -> Iterator[Directive]:
             continue
         rest = re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip()
         yield Directive(m.group(1).decode(), rest, lexed.line_of(m.start()), m.start())
+
+
+_REQUIRES = re.compile(r"^\(*\s*defined\s*\(?\s*(\w+)\s*\)?\s*\)*$")
+
+
+def guarded_spans(lexed: Lexed, names: frozenset[str]) -> list[tuple[int, int]]:
+    """Byte spans compiled only where one of ``names`` is defined: the body
+    of ``#ifdef NAME`` or ``#if defined(NAME)`` (also as one term of ``&&``),
+    and the ``#else`` of ``#ifndef NAME``. A flag's users inside such a
+    block need no definition on the arches that lack it."""
+    spans: list[tuple[int, int]] = []
+    stack: list[tuple[bool, bool, int]] = []  # (if-branch guarded, else guarded, start)
+    for d in directives(lexed):
+        end_of_line = lexed.data.find(b"\n", d.offset)
+        body = len(lexed.data) if end_of_line < 0 else end_of_line + 1
+        if d.keyword in ("if", "ifdef", "ifndef"):
+            word = d.rest.split()[0] if d.rest.split() else ""
+            if d.keyword == "ifdef":
+                now, other = word in names, False
+            elif d.keyword == "ifndef":
+                now, other = False, word in names
+            else:
+                now = any((m := _REQUIRES.match(term.strip())) and m.group(1) in names
+                          for term in d.rest.split("&&"))
+                other = False
+            stack.append((now, other, body))
+        elif d.keyword in ("elif", "else", "endif") and stack:
+            now, other, start = stack.pop()
+            if now:
+                spans.append((start, d.offset))
+            if d.keyword == "else":
+                stack.append((other, False, body))
+            elif d.keyword == "elif":
+                stack.append((False, False, body))
+    return spans

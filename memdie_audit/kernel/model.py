@@ -12,10 +12,20 @@ from enum import Enum
 _CONTROL = {c: f"\\x{c:02x}" for c in range(32)} | {9: "\\t", 10: "\\n", 13: "\\r"}
 
 
+_SOURCE_CONTROL = {c: e for c, e in _CONTROL.items() if c != 9}
+
+
 def one_line(path: str) -> str:
     """A path as one line of compiler-style output: control characters
     (a newline in a file name) written as escapes."""
     return path.translate(_CONTROL)
+
+
+def source_line(text: str) -> str:
+    """A line of source as printed after its ``path:line:col:``: tabs and
+    indentation kept, so the column counts to the token; other control
+    characters escaped."""
+    return text.rstrip().translate(_SOURCE_CONTROL)
 
 
 class Kind(str, Enum):
@@ -101,6 +111,12 @@ class FlagTable:
     width: int
     bits: tuple[FlagDef, ...]
     masks: tuple[FlagDef, ...]
+    # HAVE_TIF_* switches the header defines: which optional bits of the
+    # generic header the arch opts into
+    switches: frozenset[str] = frozenset()
+    # bits of thread_info.flags where its C type fixes them (u32, int, u64);
+    # None for unsigned long, whose width is the build's word size
+    field_bits: int | None = None
 
     def bit(self, name: str) -> FlagDef | None:
         return next((f for f in self.bits if f.name == name), None)

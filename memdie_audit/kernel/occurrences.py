@@ -41,6 +41,12 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     else:
         kinds = [(kind, None, guarded, False) for kind, guarded in
                  (_classify_lexically(lexed, offset, token, symbol) for offset, token in hits)]
+    if language != "text":
+        spans = lexer.guarded_spans(lexed, frozenset({symbol, "_" + symbol}))
+        kinds = [(kind, function, guarded or (kind is Kind.USE and _inside(spans, offset)),
+                  fallback)
+                 for (offset, _), (kind, function, guarded, fallback) in zip(hits, kinds,
+                                                                             strict=True)]
     occurrences = []
     for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds, strict=True):
         line = lexed.line_of(offset)
@@ -50,6 +56,10 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
             function=function, text=_line_text(lexed, line, column),
             guarded=guarded, fallback=fallback))
     return tuple(occurrences)
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    return any(start <= offset < end for start, end in spans)
 
 
 def _line_text(lexed: lexer.Lexed, line: int, column: int) -> str:

@@ -8,16 +8,21 @@ import re
 # arch/<arch>/include/asm/thread_info.h, thread_info_32.h, thread_info_64.h ...
 FLAG_HEADER = re.compile(r"^arch/([^/]+)/include/asm/thread_info[^/]*\.h$")
 GENERIC_FLAG_HEADER = "include/asm-generic/thread_info_tif.h"
+# Common fallbacks (#ifndef TIF_RSEQ / #define TIF_RSEQ TIF_NOTIFY_RESUME)
+FALLBACK_HEADER = "include/linux/thread_info.h"
 GENERIC = "generic"
 
 # Arches that build 64-bit kernels, where an ``unsigned long`` flags word has
 # 64 bits. Reading the type alone cannot tell; a 32-bit-only arch gets 32.
+# The arch's Kconfig (config 64BIT) says which kernels it builds; these are
+# the facts of Linux 4.9 to v6.19 for a tree whose Kconfig is not at hand.
 ARCHES_64BIT = frozenset(
     {
         "alpha", "arm64", "ia64", "loongarch", "mips", "parisc", "powerpc", "riscv",
         "s390", "sh", "sparc", "tile", "um", "x86",
     }
 )
+ARCHES_64BIT_ONLY = frozenset({"alpha", "arm64", "ia64", "loongarch", "s390"})
 
 # Line-comment characters of each arch's assembler (after the C preprocessor
 # has run, /* */ and // are comments everywhere). '#' is only a comment where
@@ -49,7 +54,9 @@ def arch_of(path: str) -> str | None:
 
 
 def is_flag_header(path: str) -> bool:
-    return path == GENERIC_FLAG_HEADER or FLAG_HEADER.match(path) is not None
+    """A header whose TIF_* bits some arch sees: an arch's own, the generic
+    one, or the common fallbacks."""
+    return path in (GENERIC_FLAG_HEADER, FALLBACK_HEADER) or FLAG_HEADER.match(path) is not None
 
 
 def language_of(path: str) -> str:
@@ -63,13 +70,23 @@ def language_of(path: str) -> str:
     return "text"
 
 
-def flags_width(arch: str | None, path: str, field_type: str | None) -> int:
-    """Bits in ``thread_info.flags`` for a header, from the field's C type."""
+def field_bits(field_type: str | None) -> int | None:
+    """Bits of ``thread_info.flags`` fixed by its C type; None where the type
+    (``unsigned long``) takes the build's word size."""
     words = (field_type or "").split()
-    if words and (words[-1] in {"__u32", "u32", "int", "uint32_t"}):
+    if words and words[-1] in {"__u32", "u32", "int", "uint32_t"}:
         return 32
     if words and (words[-1] in {"__u64", "u64", "uint64_t"} or words[-2:] == ["long", "long"]):
         return 64
+    return None
+
+
+def flags_width(arch: str | None, path: str, field_type: str | None) -> int:
+    """Bits in ``thread_info.flags`` of a header's widest build, from the
+    field's C type (the narrowest build of each arch: see archview)."""
+    fixed = field_bits(field_type)
+    if fixed is not None:
+        return fixed
     if path.endswith("_32.h"):
         return 32
     if path.endswith("_64.h") or arch in ARCHES_64BIT:

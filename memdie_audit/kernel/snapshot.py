@@ -7,20 +7,19 @@ series from just the files that commit changes.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from ..sources.trees import Source
+from .archview import ArchView, arch_view
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
+from .kconfig import build_widths as build_widths_of
+from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
 from .occurrences import scan_file
 from .paths import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
-
-_KCONFIG = re.compile(r"^arch/([^/]+)/Kconfig$")
-_SELECTS_GENERIC_BITS = re.compile(rb"(?m)^[ \t]*select[ \t]+HAVE_GENERIC_TIF_BITS\b")
 
 
 @dataclass(frozen=True)
@@ -33,6 +32,8 @@ class Snapshot:
     arches: frozenset[str]  # every arch with a flag header or generic bits
     generic_arches: frozenset[str]  # arches whose Kconfig selects HAVE_GENERIC_TIF_BITS
     header_text: Mapping[str, bytes] = field(default_factory=dict, compare=False)
+    # arch -> word sizes of the kernels it builds, from its Kconfig's 64BIT
+    build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     def all_occurrences(self) -> list[Occurrence]:
         return [o for path in sorted(self.occurrences) for o in self.occurrences[path]]
@@ -50,14 +51,26 @@ class Snapshot:
                     found.setdefault(o.arch, set()).add(o.token)
         return {arch: frozenset(tokens) for arch, tokens in found.items()}
 
+    @cached_property
+    def views(self) -> dict[str, ArchView]:
+        """Every arch's effective flag set (see :mod:`.archview`)."""
+        return {arch: arch_view(arch, self.tables, arch in self.generic_arches,
+                                self.build_widths.get(arch))
+                for arch in sorted(self.arches)}
+
     def visible_names(self, arch: str) -> frozenset[str]:
         """Names of SYMBOL and _SYMBOL that code built for ``arch`` can see:
         its own arch's definitions, common headers', and the generic header's
-        where the arch selects HAVE_GENERIC_TIF_BITS."""
+        where the arch selects HAVE_GENERIC_TIF_BITS — an optional generic bit
+        only where the arch defines its HAVE_TIF_* switch."""
         defined = self._defined_by
         names = defined.get(arch, frozenset()) | defined.get(None, frozenset())
         if arch in self.generic_arches:
-            names |= defined.get(GENERIC, frozenset())
+            view = self.views.get(arch)
+            shared = self.tables.get(GENERIC_FLAG_HEADER)
+            hidden = {f.name for f in (*shared.bits, *shared.masks)} - view.names() \
+                if shared is not None and view is not None else set()
+            names |= defined.get(GENERIC, frozenset()) - hidden
         return names
 
     def code_occurrences(self) -> list[Occurrence]:
@@ -80,12 +93,16 @@ class Snapshot:
                 else:
                     headers[path] = data
         generic_arches = set(self.generic_arches)
+        build_widths = dict(self.build_widths)
         for path, data in changes.items():
-            m = _KCONFIG.match(path)
-            if m:
-                generic_arches.discard(m.group(1))
-                if data is not None and _SELECTS_GENERIC_BITS.search(data):
-                    generic_arches.add(m.group(1))
+            arch = kconfig_arch(path)
+            if arch:
+                generic_arches.discard(arch)
+                build_widths.pop(arch, None)
+                if data is not None:
+                    build_widths[arch] = build_widths_of(data)
+                    if selects_generic_bits(data):
+                        generic_arches.add(arch)
         changed_headers = {p for p in changes if is_flag_header(p)}
         if GENERIC_FLAG_HEADER in changed_headers:
             tables = _read_tables(headers)  # every arch header may resolve through it
@@ -94,7 +111,7 @@ class Snapshot:
             tables = _read_tables({p: headers[p] for p in changed_headers if p in headers},
                                   headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
-                       generic_arches=frozenset(generic_arches),
+                       generic_arches=frozenset(generic_arches), build_widths=build_widths,
                        arches=_arches(tables, generic_arches))
 
 
@@ -125,7 +142,7 @@ def build_snapshot(source: Source, symbol: str) -> Snapshot:
 def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     listing = source.listing()
     headers = [p for p in listing if is_flag_header(p)]
-    kconfigs = [p for p in listing if _KCONFIG.match(p)]
+    kconfigs = [p for p in listing if kconfig_arch(p)]
     early = source.read([*headers, *kconfigs])
     candidates = source.candidates(pending)
     late = source.read([p for p in candidates if p not in early])
@@ -136,12 +153,14 @@ def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
             found = scan_file(path, contents[path], symbol)
             if found:
                 occurrences[path] = found
-    generic_arches = {m.group(1) for p in kconfigs if (m := _KCONFIG.match(p))
-                      and _SELECTS_GENERIC_BITS.search(contents.get(p, b""))}
+    generic_arches = {kconfig_arch(p) for p in kconfigs
+                      if selects_generic_bits(contents.get(p, b""))}
+    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
+                    if p in contents}
     header_text = {p: contents[p] for p in headers if p in contents}
     tables = _read_tables(header_text)
     return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
-                    frozenset(generic_arches), header_text)
+                    frozenset(generic_arches), header_text, build_widths)
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

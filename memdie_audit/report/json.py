@@ -12,7 +12,6 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..kernel.model import FlagDef, FlagTable, Occurrence
-from ..kernel.paths import GENERIC_FLAG_HEADER
 from ..kernel.snapshot import Snapshot
 from ..result import Audit, CommitAudit, Finding, Location, Severity
 
@@ -57,21 +56,14 @@ def table_json(t: FlagTable, symbols: tuple[str, ...]) -> dict[str, Any]:
 
 
 def arches_json(head: Snapshot) -> list[dict[str, Any]]:
-    """What each arch sees: its own flag headers' bits, plus the generic
-    header's where its Kconfig selects HAVE_GENERIC_TIF_BITS."""
-    generic = head.tables.get(GENERIC_FLAG_HEADER)
-    found = []
-    for arch in sorted(head.arches):
-        own = head.tables_of(arch)
-        uses_generic = arch in head.generic_arches and generic is not None
-        tables = [*([generic] if uses_generic and generic else []), *own]
-        found.append({
-            "arch": arch, "generic": arch in head.generic_arches,
-            "widths": sorted({t.width for t in own} or ({generic.width} if generic else set())),
-            "flags": [{"name": f.name, "bit": f.value, "path": t.path, "condition": f.condition}
-                      for t in tables for f in t.bits],
-        })
-    return found
+    """What each arch sees: its effective flag set (own, generic, fallback)."""
+    return [{"arch": view.arch, "generic": view.generic, "switches": sorted(view.switches),
+             "widths": list(view.widths),
+             "flags": [{"name": f.name, "bit": f.value, "path": f.path, "origin": f.origin,
+                        "condition": f.condition} for f in view.bits],
+             "masks": [{"name": f.name, "value": f.value, "path": f.path, "origin": f.origin,
+                        "condition": f.condition} for f in view.masks]}
+            for view in head.views.values()]
 
 
 def _commit_json(c: CommitAudit) -> dict[str, Any]:

@@ -4,13 +4,13 @@ editors' quickfix lists and grep work on it."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from ..kernel.model import Kind, Occurrence, one_line
+from ..kernel.model import Kind, Occurrence, one_line, source_line
 from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
-from ..result import Audit, Finding, Severity
+from ..result import COMMON, Audit, Finding, Severity
 
 _SECTIONS = (
     ("definitions", (Kind.DEFINITION,)),
@@ -21,7 +21,7 @@ _SECTIONS = (
 
 
 def occurrence_line(o: Occurrence) -> str:
-    text = " ".join(o.text.split())
+    text = source_line(o.text)
     where = f" (in {o.function})" if o.function else ""
     return f"{one_line(o.path)}:{o.line}:{o.column}: {o.kind}: {text}{where}"
 
@@ -89,35 +89,71 @@ def _write_findings(findings: Iterable[Finding], out: TextIO) -> None:
 
 
 def _write_arch_summary(audit: Audit, out: TextIO) -> None:
-    """One row per arch: the flag's bit and mask (before → after in a
-    series), the references in that arch's own code, the flags width."""
+    """One row per arch, and one for the generic header: the flag's bit and
+    mask as the arch sees it (before → after in a series; ``g``: from the
+    generic header, ``f``: a common fallback), the references in that arch's
+    own code (not counting the flag inside its own mask), the flags word's
+    width in each kernel the arch builds."""
     head, base = audit.head, audit.base
     symbol, mask = audit.symbol, "_" + audit.symbol
-    uses: Counter[str | None] = Counter(o.arch for o in head.code_occurrences()
-                                        if o.kind is Kind.USE)
+    uses = _uses_by_arch(head)
     arches = sorted(head.arches | (base.arches if base else frozenset()))
     if not arches:
         return
-
-    def bit(snapshot: Snapshot, arch: str) -> str:
-        bits = [str(b.value if b.value is not None else b.expr)
-                for t in snapshot.tables_of(arch) if (b := t.bit(symbol))]
-        if not bits and arch in snapshot.generic_arches:
-            bits = [f"g{b.value}" for t in snapshot.tables_of(GENERIC) if (b := t.bit(symbol))]
-        return "/".join(bits) or "-"
-
-    def masked(snapshot: Snapshot, arch: str) -> str:
-        return "yes" if any(t.mask(mask) for t in snapshot.tables_of(arch)) else "-"
-
     bw, mw = (12, 10) if base else (6, 5)  # before -> after needs wider columns
     out.write(f"{'arch':<12} {'bit':>{bw}} {'mask':>{mw}} {'uses':>5} {'width':>6}\n")
+
+    def row(label: str, bit: Callable[[Snapshot], str], masked: Callable[[Snapshot], str],
+            width: str, note: str = "") -> None:
+        bits = f"{bit(base)} -> {bit(head)}" if base and label != COMMON else bit(head)
+        masks = f"{masked(base)} -> {masked(head)}" if base and label != COMMON else masked(head)
+        key = None if label == COMMON else label
+        line = f"{label:<12} {bits:>{bw}} {masks:>{mw}} {uses[key]:>5} {width:>6}{note}"
+        out.write(line.rstrip() + "\n")
+
     for arch in arches:
-        if base:
-            bits = f"{bit(base, arch)} -> {bit(head, arch)}"
-            masks = f"{masked(base, arch)} -> {masked(head, arch)}"
-        else:
-            bits, masks = bit(head, arch), masked(head, arch)
-        widths = "/".join(sorted({str(t.width) for t in head.tables_of(arch)})) or "-"
-        note = "  generic bits (g: from asm-generic)" if arch in head.generic_arches else ""
-        out.write(f"{arch:<12} {bits:>{bw}} {masks:>{mw}} {uses[arch]:>5} {widths:>6}{note}\n")
-    out.write(f"{'common code':<12} {'':>{bw}} {'':>{mw}} {uses[None]:>5}\n")
+        view = head.views.get(arch)
+        row(arch, lambda s, a=arch: _bit(s, a, symbol), lambda s, a=arch: _mask(s, a, mask),
+            "/".join(str(w) for w in view.widths) if view else "-",
+            "  generic bits" if arch in head.generic_arches else "")
+    generic = [t for s in (base, head) if s for t in s.tables_of(GENERIC)]
+    if generic:
+        def generic_bit(s: Snapshot) -> str:
+            return "/".join(str(b.value) for t in s.tables_of(GENERIC) if (b := t.bit(symbol))) \
+                or "-"
+
+        def generic_mask(s: Snapshot) -> str:
+            return "yes" if any(t.mask(mask) for t in s.tables_of(GENERIC)) else "-"
+        row(GENERIC, generic_bit, generic_mask, str(generic[-1].width),
+            "  include/asm-generic/thread_info_tif.h")
+    row(COMMON, lambda s: "", lambda s: "", "")
+
+
+def _uses_by_arch(snapshot: Snapshot) -> Counter[str | None]:
+    """References per arch (None: common code), without the flag's use
+    inside its own mask definition."""
+    masks = {(o.path, o.line) for o in snapshot.all_occurrences() if o.kind is Kind.MASK}
+    return Counter(o.arch for o in snapshot.code_occurrences()
+                   if o.kind is Kind.USE and (o.path, o.line) not in masks)
+
+
+def _bit(snapshot: Snapshot, arch: str, symbol: str) -> str:
+    """The flag's bit on one arch: per own header (sparc has two), else the
+    generic (g) or fallback (f) bit it takes."""
+    own = [str(b.value if b.value is not None else b.expr)
+           for t in snapshot.tables_of(arch) if (b := t.bit(symbol))]
+    if own:
+        return "/".join(own)
+    view = snapshot.views.get(arch)
+    seen = view.bit(symbol) if view else None
+    if seen is None:
+        return "-"
+    return f"{seen.origin[0]}{seen.value if seen.value is not None else '?'}"
+
+
+def _mask(snapshot: Snapshot, arch: str, mask: str) -> str:
+    if any(t.mask(mask) for t in snapshot.tables_of(arch)):
+        return "yes"
+    view = snapshot.views.get(arch)
+    seen = view.mask(mask) if view else None
+    return f"{seen.origin[0]}:yes" if seen else "-"

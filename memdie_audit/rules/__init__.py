@@ -7,8 +7,9 @@ breaks the build, what is wrong in a header, the shape of the series."""
 # isort: skip_file
 from __future__ import annotations
 
-from . import removal, references, tables, series  # noqa: F401  (registration order)
+from . import removal, references, tables, arches, series  # noqa: F401  (registration order)
 
+from ..kernel.model import FlagTable
 from ..kernel.snapshot import Snapshot
 from ..result import Finding
 from .references import Break, bisect_breaks, breaks, dangling_references, parse_fallbacks
@@ -16,19 +17,34 @@ from .registry import RULES, Rule, describe_arches, markdown_table
 from .removal import leftovers, reintroduced, renumbered_flags
 from .series import merge_commit
 from .tables import table_findings
+from .arches import arch_findings, bits_out_of_range
 
 __all__ = [
-    "RULES", "Break", "Rule", "bisect_breaks", "breaks", "dangling_references",
-    "describe_arches", "leftovers", "markdown_table", "merge_commit", "parse_fallbacks",
-    "reintroduced", "renumbered_flags", "table_findings", "tree_findings",
+    "RULES", "Break", "Rule", "arch_findings", "bisect_breaks", "breaks",
+    "dangling_references", "describe_arches", "flag_findings", "header_findings", "leftovers",
+    "markdown_table", "merge_commit", "parse_fallbacks", "reintroduced", "renumbered_flags",
+    "table_findings", "tree_findings",
 ]
+
+
+def header_findings(table: FlagTable, build: tuple[int, ...] | None = None
+                    ) -> list[Finding]:
+    """What is wrong inside one flag header on its own (``build``: the word
+    sizes of the arch's kernels, where its Kconfig is known)."""
+    return [*table_findings(table), *bits_out_of_range(table, build)]
+
+
+def flag_findings(snapshot: Snapshot) -> list[Finding]:
+    """What is wrong with the flag bits of a tree state: inside each header,
+    and in what each arch sees."""
+    found = [f for table in snapshot.tables.values() for f in table_findings(table)]
+    found.extend(arch_findings(snapshot))
+    return found
 
 
 def tree_findings(snapshot: Snapshot) -> list[Finding]:
     """Every finding that applies to a single tree."""
-    found: list[Finding] = []
-    for table in snapshot.tables.values():
-        found.extend(table_findings(table))
+    found = flag_findings(snapshot)
     found.extend(dangling_references(breaks(snapshot), snapshot.symbol))
     found.extend(parse_fallbacks(snapshot))
     return sorted(found, key=lambda f: f.sort_key)

@@ -58,14 +58,16 @@ def rule(rule_id: str, severity: Severity, stage: str, summary: str) -> Callable
 def finding(rule_id: str, message: str, *, symbol: str | None, at: object = None,
             path: str | None = None, line: int | None = None, column: int | None = None,
             arch: str | None = None, commit: str | None = None, names: Iterable[str] = (),
-            arches: Iterable[str] = (), related: Iterable[Related] = (), **more: object
-            ) -> Finding:
-    """A finding of a registered rule; ``at`` (an Occurrence) gives its place."""
+            arches: Iterable[str] = (), related: Iterable[Related] = (),
+            severity: Severity | None = None, **more: object) -> Finding:
+    """A finding of a registered rule; ``at`` (an Occurrence) gives its place.
+    ``severity`` lowers the rule's own where one case of it is milder."""
     if at is not None:
         path, line, column = at.path, at.line, at.column  # type: ignore[attr-defined]
         arch = at.arch if arch is None else arch  # type: ignore[attr-defined]
-    return Finding(rule_id, RULES[rule_id].severity, message, path, line, column, arch, commit,
-                   symbol, tuple(names), tuple(arches), tuple(related), **more)  # type: ignore[arg-type]
+    return Finding(rule_id, severity or RULES[rule_id].severity, message, path, line, column,
+                   arch, commit, symbol, tuple(names), tuple(arches), tuple(related),
+                   **more)  # type: ignore[arg-type]
 
 
 def describe_arches(arches: list[str], limit: int = 6) -> str:

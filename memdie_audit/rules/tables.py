@@ -11,10 +11,9 @@ from .registry import TREE, E, finding, rule
 
 
 def table_findings(table: FlagTable) -> Iterator[Finding]:
-    """duplicate-bit, mask-mismatch and bit-range for one flag header."""
+    """duplicate-bit and mask-mismatch inside one flag header."""
     yield from duplicate_bits(table)
     yield from mask_mismatches(table)
-    yield from bits_out_of_range(table)
 
 @rule("duplicate-bit", E, TREE, "two flags of one header share a bit")
 def duplicate_bits(table: FlagTable) -> Iterator[Finding]:
@@ -60,16 +59,3 @@ def _bit_for(table: FlagTable, mask: FlagDef) -> FlagDef | None:
     candidates = [b for b in table.bits
                   if b.name == mask.name[1:] and compatible(b.context, mask.context)]
     return candidates[-1] if candidates else None
-
-@rule("bit-range", E, TREE, "a flag bit beyond the width of thread_info.flags")
-def bits_out_of_range(table: FlagTable) -> Iterator[Finding]:
-    """The bit does not fit the ``flags`` field of ``struct thread_info``
-    (32 bits for u32 and 32-bit arches, 64 for 64-bit ones).
-    ``#define TIF_X 32`` where ``flags`` is ``__u32``: the bit does not
-    exist."""
-    for bit in table.bits:
-        if bit.value is not None and not 0 <= bit.value < table.width:
-            yield finding("bit-range",
-                          f"{bit.name} is bit {bit.value}, but thread_info.flags has "
-                          f"{table.width} bits", symbol=bit.name, path=table.path,
-                          line=bit.line, column=bit.column, arch=table.arch, names=(bit.name,))

@@ -16,7 +16,7 @@ from . import gitcmd
 from .tokens import grep_pattern, token_pattern
 
 # The folders whose listing a snapshot needs: flag headers and arch Kconfigs.
-LISTED = ("arch", "include/asm-generic")
+LISTED = ("arch", "include/asm-generic", "include/linux/thread_info.h")
 REGULAR_FILE_MODES = ("100644", "100755")
 
 
@@ -123,7 +123,8 @@ class PlainTree:
         return found
 
     def listing(self) -> list[str]:
-        return [f for f in self.files() if f.startswith(tuple(p + "/" for p in LISTED))]
+        return [f for f in self.files()
+                if f in LISTED or f.startswith(tuple(p + "/" for p in LISTED))]
 
     def read(self, paths: Iterable[str]) -> dict[str, bytes]:
         result = {}
