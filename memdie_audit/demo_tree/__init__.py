@@ -24,24 +24,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .arch_layouts import ArchFacts, arch_facts
+from .arch_layouts import ArchFacts
+from .eras import DEFAULT_ERA, ERAS, Era, era_named
 from .flag_users import HOSTILE_PATH, STALE_PATH, hostile_line
 from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
 from .series_specs import SERIES, Expect, SeriesSpec
-from .state import BASE, TreeState, render_tree
+from .state import TreeState, render_tree
 
 __all__ = [
-    "SERIES", "ArchFacts", "Expect", "FixtureError", "FixtureRepo", "SeriesSpec", "TreeState",
-    "HOSTILE_PATH", "STALE_PATH", "build_repo", "format_patch", "hostile_line", "render_tree",
-    "write_tree",
+    "DEFAULT_ERA", "ERAS", "SERIES", "ArchFacts", "Era", "Expect", "FixtureError", "FixtureRepo",
+    "SeriesSpec", "TreeState", "HOSTILE_PATH", "STALE_PATH", "build_repo", "era_named",
+    "format_patch", "hostile_line", "render_tree", "write_tree",
 ]
 
 
-def write_tree(root: Path) -> dict[str, ArchFacts]:
-    """Write the base tree's files under ``root`` (no git); return the arch facts."""
+def write_tree(root: Path, era: str = DEFAULT_ERA) -> dict[str, ArchFacts]:
+    """Write the base tree of ``era`` under ``root`` (no git); return the arch facts."""
     root = Path(root)
-    for path, data in render_tree(BASE).items():
+    shape = era_named(era)
+    for path, data in shape.render(shape.base).items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return arch_facts()
+    return shape.facts()
