@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from . import modern, modern_series
 from .arch_layouts import ArchFacts, arch_facts
 from .series_specs import PLANS, SERIES, SeriesSpec, Step
 from .state import BASE, render_tree
@@ -41,7 +42,16 @@ V4_9 = Era(
     base_message="Linux 4.9 (memdie-audit fixture)\n\nA synthetic tree with the shape of v4.9.\n",
 )
 
-ERAS: dict[str, Era] = {era.name: era for era in (V4_9,)}
+MODERN = Era(
+    name="modern", release="v6.19", base=modern.BASE, render=modern.render_modern,
+    plans=modern_series.PLANS, series=modern_series.MODERN_SERIES, facts=modern.modern_facts,
+    base_date=1770562800,  # 2026-02-08 15:00 UTC, the week of v6.19
+    base_message="Linux 6.19 (memdie-audit fixture)\n\n"
+                 "A synthetic tree with the shape of v6.19: four arches take their\n"
+                 "low flag bits from include/asm-generic/thread_info_tif.h.\n",
+)
+
+ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN)}
 DEFAULT_ERA = V4_9.name
 
 
