@@ -74,7 +74,7 @@ static inline unsigned long read_ti_thread_flags(struct thread_info *ti)
 	test_and_clear_ti_thread_flag(task_thread_info(tsk), flag)
 #define test_tsk_thread_flag(tsk, flag)	test_ti_thread_flag(task_thread_info(tsk), flag)
 
-static __always_inline bool tif_need_resched(void)
+static inline bool tif_need_resched(void)
 {
 	return test_thread_flag(TIF_NEED_RESCHED) || test_thread_flag(TIF_NEED_RESCHED_LAZY);
 }

@@ -9,9 +9,9 @@
 #include <linux/cpuidle.h>
 #include <linux/tick.h>
 
-static int __read_mostly cpu_idle_force_poll;
+static int cpu_idle_force_poll;
 
-static noinline int cpu_idle_poll(void)
+static int cpu_idle_poll(void)
 {
 	local_irq_enable();
 	while (!tif_need_resched() &&

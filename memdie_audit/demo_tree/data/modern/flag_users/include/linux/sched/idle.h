@@ -18,17 +18,17 @@
  */
 #ifdef TIF_POLLING_NRFLAG
 
-static __always_inline void __current_set_polling(void)
+static inline void __current_set_polling(void)
 {
 	set_thread_flag(TIF_POLLING_NRFLAG);
 }
 
-static __always_inline void __current_clr_polling(void)
+static inline void __current_clr_polling(void)
 {
 	clear_thread_flag(TIF_POLLING_NRFLAG);
 }
 
-static __always_inline bool is_polling(struct task_struct *p)
+static inline bool is_polling(struct task_struct *p)
 {
 	return test_tsk_thread_flag(p, TIF_POLLING_NRFLAG);
 }
@@ -45,14 +45,14 @@ static inline bool is_polling(struct task_struct *p)
 
 #endif /* TIF_POLLING_NRFLAG */
 
-static __always_inline bool current_set_polling_and_test(void)
+static inline bool current_set_polling_and_test(void)
 {
 	__current_set_polling();
 	smp_mb__after_atomic();
 	return unlikely(tif_need_resched());
 }
 
-static __always_inline bool current_clr_polling_and_test(void)
+static inline bool current_clr_polling_and_test(void)
 {
 	__current_clr_polling();
 	smp_mb__after_atomic();
