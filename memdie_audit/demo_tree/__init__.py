@@ -7,6 +7,12 @@ users in mm/ and kernel/, entry code, comments, docs, and enough filler that
 the flag's files are a small fraction of the tree. Every file is generated
 from our own tables and templates; no kernel source is copied.
 
+``era="modern"`` builds the tree in the shape of v6.19 instead (``modern``,
+``modern_series``): x86, riscv, s390 and loongarch on
+``include/asm-generic/thread_info_tif.h`` with ``HAVE_TIF_*`` switches, the
+other arches on their own headers, and series that remove TIF_MEMDIE or
+move and use other flags. ``eras`` says which base and series each era has.
+
 The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
 ``flag_users/`` (the files that mention the flag, as mini patches),
 ``templates/`` (skeletons filled per file) and ``fixed/`` (copied as is).
@@ -18,6 +24,10 @@ variants and their expected findings) and ``gitrepo`` (git fast-import).
     repo = build_repo(tmp_path / "linux")
     repo.revrange("flawed")            # "<base>..<head>" for --series
     SERIES["flawed"].expected          # what a correct audit must report
+
+    modern = build_repo(tmp_path / "linux-6.19", era="modern")
+    spec = ERAS["modern"].series["modern-ssbd-clash"]
+    spec.symbol, spec.expected         # audit with --symbol TIF_SSBD: duplicate-bit
 """
 
 from __future__ import annotations
