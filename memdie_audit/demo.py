@@ -1,5 +1,10 @@
-"""``memdie-audit demo [DIR]``: build the bundled kernel-like tree with its
-removal series and audit it, so a newcomer sees the tool work in one command."""
+"""``memdie-audit demo [DIR]``: build the bundled kernel-like trees with their
+removal series and audit them, so a newcomer sees the tool work in one command.
+
+Two trees: ``linux`` has the shape of v4.9 (a flag header per arch; a clean
+and a flawed TIF_MEMDIE removal), ``linux-6.19`` the shape of v6.19 (four
+arches take their low bits from ``include/asm-generic/thread_info_tif.h``;
+the clean removal)."""
 
 from __future__ import annotations
 
@@ -17,6 +22,9 @@ from .result import Audit, Severity
 if TYPE_CHECKING:
     from .demo_tree import FixtureRepo
 
+# (tree, variant) audited as a series, and the exit status each must give.
+_SERIES = (("linux", "clean", 0), ("linux", "flawed", 1), ("linux-6.19", "modern-clean", 0))
+
 
 class _DemoParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
@@ -25,56 +33,72 @@ class _DemoParser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     p = _DemoParser(prog="memdie-audit demo",
-                    description="Build a kernel-like git tree with a TIF_MEMDIE removal series "
-                                "(a clean and a flawed version) and audit it.")
+                    description="Build two kernel-like git trees, shaped like Linux 4.9 and "
+                                "v6.19, with TIF_MEMDIE removal series (clean, and flawed for "
+                                "4.9) and audit them.")
     p.add_argument("dir", nargs="?", metavar="DIR",
-                   help="where to build the tree (kept, with the HTML reports of both series); "
+                   help="where to build the trees (kept, with the HTML reports of the series); "
                         "default: a temporary directory")
     return p
 
 
 def run_demo(argv: list[str], out: TextIO) -> int:
-    """Exit 0 when the demo shows what it should: the base tree and the clean
-    series pass, the flawed series fails."""
+    """Exit 0 when the demo shows what it should: the 4.9 base tree and
+    both clean series pass, the flawed series fails."""
     args = _parser().parse_args(argv)
-    from .demo_tree import build_repo  # the builder is only needed here
-
     if args.dir:
         root = Path(args.dir)
         if root.exists() and any(root.iterdir()):
             raise AuditError(f"demo: {root} is not empty; give a new or empty directory")
-        return _demo(build_repo(root / "linux", series=("clean", "flawed")), out, reports=root)
+        return _demo(_build(root), out, root, reports=True)
     with tempfile.TemporaryDirectory(prefix="memdie-audit-demo-") as folder:
         try:
-            return _demo(build_repo(Path(folder) / "linux", series=("clean", "flawed")), out,
-                         reports=None)
+            return _demo(_build(Path(folder)), out, Path(folder), reports=False)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _demo(repo: FixtureRepo, out: TextIO, reports: Path | None) -> int:
-    """Audit the demo tree as a user would, through the same pipeline as
+def _build(root: Path) -> dict[str, FixtureRepo]:
+    from .demo_tree import build_repo  # the builder is only needed here
+
+    return {"linux": build_repo(root / "linux", series=("clean", "flawed")),
+            "linux-6.19": build_repo(root / "linux-6.19", series=("modern-clean",),
+                                     era="modern")}
+
+
+def _demo(trees: dict[str, FixtureRepo], out: TextIO, root: Path, reports: bool) -> int:
+    """Audit the demo trees as a user would, through the same pipeline as
     the command line, and print each command with its text report."""
-    path = repo.path
-    out.write(f"memdie-audit demo: a kernel-like tree with {len(repo.arches)} arches in {path}"
-              f"{'' if reports else ' (removed afterwards; give a DIR to keep it)'}\n")
-    audits: list[tuple[str, Audit]] = [
-        (f"memdie-audit {path} --rev master", api.audit_tree(path, rev=repo.base)),
+    from .demo_tree import ERAS
+
+    old, new = trees["linux"], trees["linux-6.19"]
+    generic = sum(f.generic_bits for f in new.arches.values())
+    out.write(f"memdie-audit demo: two kernel-like trees in {root}"
+              f"{'' if reports else ' (removed afterwards; give a DIR to keep them)'}\n"
+              f"  linux       shaped like v4.9: {len(old.arches)} arches, a flag header each\n"
+              f"  linux-6.19  shaped like v6.19: {len(new.arches)} arches, {generic} of them on "
+              f"the generic bits\n")
+    audits: list[tuple[str, Audit, int]] = [
+        (f"memdie-audit {old.path} --rev master", api.audit_tree(old.path, rev=old.base), 0),
     ]
-    for variant in ("clean", "flawed"):
-        audit = api.audit_series(path, repo.revrange(variant))
-        command = f"memdie-audit {path} --series master..series/{variant}"
+    for tree, variant, wanted in _SERIES:
+        repo = trees[tree]
+        symbol = ERAS[repo.era].series[variant].symbol
+        audit = api.audit_series(repo.path, repo.revrange(variant), symbol)
+        command = f"memdie-audit {repo.path} --series master..series/{variant}"
+        if symbol != api.DEFAULT_SYMBOL:
+            command += f" --symbol {symbol}"
         if reports:
-            report = reports / f"report-{variant}.html"
+            report = root / f"report-{variant}.html"
             with report.open("w", encoding="utf-8") as page:
                 writer("html")(audit, page)
             command += f" --html {report}"
-        audits.append((command, audit))
-    statuses = []
-    for command, audit in audits:
+        audits.append((command, audit, wanted))
+    shown = True
+    for command, audit, wanted in audits:
         out.write(f"\n$ {command}\n")
         writer("text")(audit, out)
         status = 1 if audit.fails(Severity.ERROR) else 0
-        statuses.append(status)
+        shown &= status == wanted
         out.write(f"(exit status {status})\n")
-    return 0 if statuses == [0, 0, 1] else 1
+    return 0 if shown else 1

@@ -9,13 +9,16 @@ def test_demo_builds_audits_and_keeps_reports(tmp_path: Path, capsys) -> None:
     assert main(["demo", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     commands = [line for line in out.splitlines() if line.startswith("$ memdie-audit")]
-    assert len(commands) == 3
-    assert out.count("(exit status 0)") == 2 and out.count("(exit status 1)") == 1
-    assert "verdict: clean" in out and "verdict: NOT clean" in out
-    for variant in ("clean", "flawed"):
+    assert len(commands) == 4
+    assert commands[-1].split()[2:5] == [str(tmp_path / "demo" / "linux-6.19"), "--series",
+                                         "master..series/modern-clean"]
+    assert out.count("(exit status 0)") == 3 and out.count("(exit status 1)") == 1
+    assert out.count("verdict: clean") == 2 and "verdict: NOT clean" in out
+    for variant in ("clean", "flawed", "modern-clean"):
         page = (tmp_path / "demo" / f"report-{variant}.html").read_text()
         assert "Arch × commit" in page
-    assert (tmp_path / "demo" / "linux" / ".git").is_dir()
+    for tree in ("linux", "linux-6.19"):
+        assert (tmp_path / "demo" / tree / ".git").is_dir()
 
 
 def test_demo_in_a_temporary_directory_leaves_nothing(tmp_path: Path, capsys, monkeypatch):

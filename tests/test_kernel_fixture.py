@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from memdie_audit.demo_tree import (
     STALE_PATH,
     Expect,
     FixtureRepo,
+    SeriesSpec,
     build_repo,
     format_patch,
     hostile_line,
@@ -346,6 +348,17 @@ def test_expect_matching_rules(repo: FixtureRepo) -> None:
     assert leftover.matches({"rule": "leftover-use", "path": "mm/vmscan.c", "commit": None})
     missing = SERIES["clean"].unmatched([{"rule": "leftover-use", "path": STALE_PATH}])
     assert missing == list(SERIES["clean"].expected)
+
+
+def test_absent_findings_and_no_errors() -> None:
+    spec = SeriesSpec("x", "", (), absent=(Expect("dangling-reference", "a.S", None, None),))
+    dangling = {"rule": "dangling-reference", "path": "a.S", "severity": "error"}
+    elsewhere = {"rule": "dangling-reference", "path": "b.S", "severity": "error"}
+    stale = {"rule": "stale-comment", "path": "c.c", "severity": "warning"}
+    assert spec.unwanted([dangling, elsewhere, stale]) == [dangling]
+    strict = replace(spec, no_errors=True)
+    assert strict.unwanted([dangling, elsewhere, stale]) == [dangling, elsewhere]
+    assert SERIES["clean"].unwanted([dangling, stale]) == []  # 4.9 specs forbid nothing
 
 
 # -- building -----------------------------------------------------------------

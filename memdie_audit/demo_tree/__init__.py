@@ -7,6 +7,12 @@ users in mm/ and kernel/, entry code, comments, docs, and enough filler that
 the flag's files are a small fraction of the tree. Every file is generated
 from our own tables and templates; no kernel source is copied.
 
+``era="modern"`` builds the tree in the shape of v6.19 instead (``modern``,
+``modern_series``): x86, riscv, s390 and loongarch on
+``include/asm-generic/thread_info_tif.h`` with ``HAVE_TIF_*`` switches, the
+other arches on their own headers, and series that remove TIF_MEMDIE or
+move and use other flags. ``eras`` says which base and series each era has.
+
 The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
 ``flag_users/`` (the files that mention the flag, as mini patches),
 ``templates/`` (skeletons filled per file) and ``fixed/`` (copied as is).
@@ -18,30 +24,36 @@ variants and their expected findings) and ``gitrepo`` (git fast-import).
     repo = build_repo(tmp_path / "linux")
     repo.revrange("flawed")            # "<base>..<head>" for --series
     SERIES["flawed"].expected          # what a correct audit must report
+
+    modern = build_repo(tmp_path / "linux-6.19", era="modern")
+    spec = ERAS["modern"].series["modern-ssbd-clash"]
+    spec.symbol, spec.expected         # audit with --symbol TIF_SSBD: duplicate-bit
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .arch_layouts import ArchFacts, arch_facts
+from .arch_layouts import ArchFacts
+from .eras import DEFAULT_ERA, ERAS, Era, era_named
 from .flag_users import HOSTILE_PATH, STALE_PATH, hostile_line
 from .gitrepo import FixtureError, FixtureRepo, build_repo, format_patch
 from .series_specs import SERIES, Expect, SeriesSpec
-from .state import BASE, TreeState, render_tree
+from .state import TreeState, render_tree
 
 __all__ = [
-    "SERIES", "ArchFacts", "Expect", "FixtureError", "FixtureRepo", "SeriesSpec", "TreeState",
-    "HOSTILE_PATH", "STALE_PATH", "build_repo", "format_patch", "hostile_line", "render_tree",
-    "write_tree",
+    "DEFAULT_ERA", "ERAS", "SERIES", "ArchFacts", "Era", "Expect", "FixtureError", "FixtureRepo",
+    "SeriesSpec", "TreeState", "HOSTILE_PATH", "STALE_PATH", "build_repo", "era_named",
+    "format_patch", "hostile_line", "render_tree", "write_tree",
 ]
 
 
-def write_tree(root: Path) -> dict[str, ArchFacts]:
-    """Write the base tree's files under ``root`` (no git); return the arch facts."""
+def write_tree(root: Path, era: str = DEFAULT_ERA) -> dict[str, ArchFacts]:
+    """Write the base tree of ``era`` under ``root`` (no git); return the arch facts."""
     root = Path(root)
-    for path, data in render_tree(BASE).items():
+    shape = era_named(era)
+    for path, data in shape.render(shape.base).items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    return arch_facts()
+    return shape.facts()

@@ -1,67 +1,150 @@
-"""The arch table, read from ``data/arch_layouts.json``, and the facts about
-it that tests compare against."""
+"""The arch tables, read from ``data/arch_layouts*.json``, and the facts
+about them that tests compare against.
+
+An ``ArchTable`` is one era's flag headers: Linux 4.9 (``arch_layouts.json``,
+the module-level names below) or a v6.19-shaped tree
+(``modern/arch_layouts.json``). The mask idioms are shared
+(``mask_styles.json``).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .flag_users import ASM_FILES
-from .layout import SYMBOL, ArchSpec, Bit, HeaderSpec, memdie_bits, parse_layout
+from .layout import SYMBOL, ArchSpec, Bit, HeaderSpec, Raw, memdie_bits, parse_layout
 from .template import load
 
 GENERIC_PATH = "include/asm-generic/thread_info_tif.h"
 SPARC_DISPATCH = "arch/sparc/include/asm/thread_info.h"
 
-_TABLE: dict[str, Any] = json.loads(load("arch_layouts.json"))
-_NOTES: dict[str, str] = _TABLE["notes"]
-
+_STYLES: dict[str, Any] = json.loads(load("mask_styles.json"))["styles"]
 # style -> the mask of one flag, with ``{}`` for the flag's name
-MASK_STYLES: dict[str, str] = {k: v["mask"] for k, v in _TABLE["mask_styles"].items()}
+MASK_STYLES: dict[str, str] = {k: v["mask"] for k, v in _STYLES.items()}
 # What each idiom needs included before it can be used.
-STYLE_INCLUDES: dict[str, str] = {k: v["include"] for k, v in _TABLE["mask_styles"].items()
-                                  if "include" in v}
-# Bits 0-15 of the generic header (facts of newer trees; our wording).
-GENERIC_LAYOUT = parse_layout(_TABLE["generic_layout"], _NOTES)
+STYLE_INCLUDES: dict[str, str] = {k: v["include"] for k, v in _STYLES.items() if "include" in v}
+
+# The word sizes of the kernels an arch builds, by its Kconfig ``64BIT``:
+# none (32-bit only), ``def_bool y``, a prompt, or a bool other options select.
+BUILDS: dict[str, tuple[int, ...]] = {"": (32,), "only": (64,), "optional": (32, 64),
+                                      "selected": (32, 64)}
 
 
-def _header(arch: str, spec: dict[str, Any]) -> HeaderSpec:
-    return HeaderSpec(
-        path=f"arch/{arch}/include/asm/thread_info{spec.get('suffix', '')}.h",
-        field=spec.get("field", _TABLE["field"]),
-        width=spec["width"],
-        style=spec["style"],
-        layout=parse_layout(spec["layout"], _NOTES),
-        composites=tuple(spec.get("composites", ())),
-        hex_bits=spec.get("hex_bits", False),
-        spaces=spec.get("spaces", False),
+@dataclass(frozen=True)
+class ArchTable:
+    """Every arch's flag headers in one era, and the generic header's bits."""
+
+    arches: tuple[ArchSpec, ...]
+    generic_layout: tuple[Bit | Raw, ...]
+
+    @cached_property
+    def by_name(self) -> dict[str, ArchSpec]:
+        return {a.name: a for a in self.arches}
+
+    @cached_property
+    def headers(self) -> dict[str, HeaderSpec]:
+        return {h.path: h for a in self.arches for h in a.headers}
+
+    @cached_property
+    def generic_memdie_bit(self) -> int:
+        return next(b.bit for b in self.generic_layout
+                    if isinstance(b, Bit) and b.name == SYMBOL)
+
+    @cached_property
+    def defining_headers(self) -> frozenset[str]:
+        """Headers that define the flag in the base tree (the generic one too)."""
+        return frozenset([p for p, h in self.headers.items() if memdie_bits(h)] + [GENERIC_PATH])
+
+    @cached_property
+    def mask_headers(self) -> frozenset[str]:
+        """Headers that also define its mask in the base tree."""
+        return frozenset(
+            [p for p, h in self.headers.items()
+             if any(b.mask for b in memdie_bits(h)) and h.style != "none"] + [GENERIC_PATH])
+
+    def facts(self, asm: Mapping[str, tuple[str, bool]] = ASM_FILES) -> dict[str, ArchFacts]:
+        """What the tree built from this table holds for each arch; ``asm``
+        maps entry-code paths to (arch, tests the flag in the base tree)."""
+        out = {}
+        for arch in self.arches:
+            own = [h.path for h in arch.headers]
+            memdie = {h.path: b.bit for h in arch.headers for b in memdie_bits(h)}
+            has_mask = any(b.mask and h.style != "none"
+                           for h in arch.headers for b in memdie_bits(h))
+            if arch.generic_bits:
+                memdie[GENERIC_PATH] = self.generic_memdie_bit
+                has_mask = True
+            out[arch.name] = ArchFacts(
+                name=arch.name,
+                headers=tuple(own + ([GENERIC_PATH] if arch.generic_bits else [])),
+                memdie_bit=memdie,
+                has_mask=has_mask,
+                generic_bits=arch.generic_bits,
+                flags_width=min(h.width for h in arch.headers),
+                widths={h.path: h.width for h in arch.headers},
+                field_types={h.path: _field_type(h) for h in arch.headers},
+                mask_idiom=", ".join(dict.fromkeys(_idiom(h.style) for h in arch.headers)),
+                asm=tuple(p for p, (a, uses) in asm.items() if a == arch.name and uses),
+                builds=BUILDS[arch.bits64],
+                tif_switches=tuple(_switches(arch)),
+            )
+        return out
+
+
+def read_table(name: str) -> ArchTable:
+    """The arch table in ``data/<name>``."""
+    table: dict[str, Any] = json.loads(load(name))
+    notes: dict[str, str] = table["notes"]
+
+    def header(arch: str, spec: dict[str, Any]) -> HeaderSpec:
+        return HeaderSpec(
+            path=f"arch/{arch}/include/asm/thread_info{spec.get('suffix', '')}.h",
+            field=spec.get("field", table["field"]),
+            width=spec["width"],
+            style=spec["style"],
+            layout=parse_layout(spec["layout"], notes),
+            composites=tuple(spec.get("composites", ())),
+            hex_bits=spec.get("hex_bits", False),
+            spaces=spec.get("spaces", False),
+        )
+
+    arches = tuple(
+        ArchSpec(a["name"], tuple(header(a["name"], h) for h in a["headers"]),
+                 bits64=a.get("bits64", ""), generic_bits=a.get("generic_bits", False),
+                 kconfig_selects=tuple(a.get("kconfig_selects", ())),
+                 bits64_option=a.get("bits64_option", ""))
+        for a in table["arches"]
     )
+    return ArchTable(arches, parse_layout(table["generic_layout"], notes))
 
 
-ARCHES: tuple[ArchSpec, ...] = tuple(
-    ArchSpec(a["name"], tuple(_header(a["name"], h) for h in a["headers"]),
-             bits64=a.get("bits64", ""), generic_bits=a.get("generic_bits", False),
-             kconfig_selects=tuple(a.get("kconfig_selects", ())))
-    for a in _TABLE["arches"]
-)
-ARCH_BY_NAME = {a.name: a for a in ARCHES}
-HEADERS: dict[str, HeaderSpec] = {h.path: h for a in ARCHES for h in a.headers}
-GENERIC_MEMDIE_BIT = next(b.bit for b in GENERIC_LAYOUT if isinstance(b, Bit) and b.name == SYMBOL)
-
+# The Linux 4.9 table: the demo tree's default era.
+TABLE = read_table("arch_layouts.json")
+ARCHES: tuple[ArchSpec, ...] = TABLE.arches
+ARCH_BY_NAME = TABLE.by_name
+HEADERS: dict[str, HeaderSpec] = TABLE.headers
+# Bits 0-15 of the generic header (facts of newer trees; our wording).
+GENERIC_LAYOUT = TABLE.generic_layout
+GENERIC_MEMDIE_BIT = TABLE.generic_memdie_bit
 # Headers that define the flag, and those that also define its mask, in the
 # base tree: the series removes exactly these lines.
-DEFINING_HEADERS = frozenset(
-    [p for p, h in HEADERS.items() if memdie_bits(h)] + [GENERIC_PATH]
-)
-MASK_HEADERS = frozenset(
-    [p for p, h in HEADERS.items() if any(b.mask for b in memdie_bits(h)) and h.style != "none"]
-    + [GENERIC_PATH]
-)
+DEFINING_HEADERS = TABLE.defining_headers
+MASK_HEADERS = TABLE.mask_headers
 
 
 def _idiom(style: str) -> str:
     return MASK_STYLES[style].format("TIF_X") if style != "none" else "no single-bit masks"
+
+
+def _switches(arch: ArchSpec) -> list[str]:
+    """The ``HAVE_TIF_*`` switches an arch header defines before it includes
+    the generic bits: the optional generic bits the arch takes."""
+    return [item.text.split()[1] for h in arch.headers for item in h.layout
+            if isinstance(item, Raw) and item.text.startswith("#define HAVE_TIF_")]
 
 
 @dataclass
@@ -73,7 +156,10 @@ class ArchFacts:
     defines TIF_MEMDIE to its bit. ``flags_width`` is the smallest width over
     the arch's own headers: 32 for a 32-bit field type or an arch that builds
     32-bit kernels only, 64 for an ``unsigned long`` on an arch whose Kconfig
-    offers 64BIT (``widths`` has it per header).
+    offers 64BIT (``widths`` has it per header). ``builds`` are the word
+    sizes of the kernels the arch's Kconfig can build (``(32, 64)``: a bit
+    must fit 32 bits to work everywhere); ``tif_switches`` the
+    ``HAVE_TIF_*`` switches its header defines for the generic bits.
     """
 
     name: str
@@ -86,6 +172,8 @@ class ArchFacts:
     field_types: dict[str, str] = field(default_factory=dict)
     mask_idiom: str = ""
     asm: tuple[str, ...] = ()  # entry code that tests the flag in the base tree
+    builds: tuple[int, ...] = (32,)
+    tif_switches: tuple[str, ...] = ()
 
 
 def _field_type(spec: HeaderSpec) -> str:
@@ -94,24 +182,5 @@ def _field_type(spec: HeaderSpec) -> str:
 
 
 def arch_facts() -> dict[str, ArchFacts]:
-    facts = {}
-    for arch in ARCHES:
-        own = [h.path for h in arch.headers]
-        memdie = {h.path: b.bit for h in arch.headers for b in memdie_bits(h)}
-        has_mask = any(b.mask and h.style != "none" for h in arch.headers for b in memdie_bits(h))
-        if arch.generic_bits:
-            memdie[GENERIC_PATH] = GENERIC_MEMDIE_BIT
-            has_mask = True
-        facts[arch.name] = ArchFacts(
-            name=arch.name,
-            headers=tuple(own + ([GENERIC_PATH] if arch.generic_bits else [])),
-            memdie_bit=memdie,
-            has_mask=has_mask,
-            generic_bits=arch.generic_bits,
-            flags_width=min(h.width for h in arch.headers),
-            widths={h.path: h.width for h in arch.headers},
-            field_types={h.path: _field_type(h) for h in arch.headers},
-            mask_idiom=", ".join(dict.fromkeys(_idiom(h.style) for h in arch.headers)),
-            asm=tuple(p for p, (a, uses) in ASM_FILES.items() if a == arch.name and uses),
-        )
-    return facts
+    """The facts of the 4.9 tree."""
+    return TABLE.facts()

@@ -89,7 +89,8 @@ def kconfig(arch: ArchSpec) -> str:
     selects += list(arch.kconfig_selects)
     return fill(load("templates/Kconfig"), arch=arch.name,
                 sym=_KCONFIG_NAME.get(arch.name, arch.name.upper()), selects=sorted(selects),
-                bits64_only=arch.bits64 == "only", bits64_optional=arch.bits64 == "optional")
+                bits64_only=arch.bits64 == "only", bits64_optional=arch.bits64 == "optional",
+                bits64_selected=arch.bits64 == "selected", bits64_option=arch.bits64_option)
 
 
 # Copied as they are from data/fixed/.

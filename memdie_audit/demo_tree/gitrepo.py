@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from .arch_layouts import ArchFacts, arch_facts
-from .series_specs import PLANS, SERIES, Step
-from .state import BASE, render_tree
+from .arch_layouts import ArchFacts
+from .eras import DEFAULT_ERA, Era, era_named
+from .series_specs import Step
 
 AUTHOR = "Mira Hollenbeck <mira.hollenbeck@example.org>"
 COMMITTER = "Anders Quill <anders.quill@example.org>"
 BASE_AUTHOR = "Fixture Tree <fixture-tree@example.org>"
-BASE_DATE = 1481497200  # 2016-12-11 23:00 UTC, the week of v4.9
-SERIES_DATE = BASE_DATE + 30 * 86400
+BASE_DATE = era_named(DEFAULT_ERA).base_date  # the date git falls back to
+SERIES_GAP = 30 * 86400  # a series is committed a month after its base
 TZ = "+0100"
-BASE_MESSAGE = "Linux 4.9 (memdie-audit fixture)\n\nA synthetic tree with the shape of v4.9.\n"
 
 
 class FixtureError(RuntimeError):
@@ -38,13 +37,15 @@ class FixtureError(RuntimeError):
 @dataclass
 class FixtureRepo:
     """A built fixture: ``heads`` and ``commits`` are keyed by variant name;
-    ``commits[v][i - 1]`` is the sha of first-parent commit ``i``."""
+    ``commits[v][i - 1]`` is the sha of first-parent commit ``i``; ``era``
+    names the shape of the tree (see ``eras``)."""
 
     path: Path
     base: str
     heads: dict[str, str]
     arches: dict[str, ArchFacts]
     commits: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    era: str = DEFAULT_ERA
 
     def revrange(self, variant: str) -> str:
         return f"{self.base}..{self.heads[variant]}"
@@ -127,20 +128,20 @@ def _message(step: Step) -> str:
             f"Signed-off-by: {AUTHOR}\nSigned-off-by: {COMMITTER}\n")
 
 
-def _add_series(stream: _Stream, name: str, base_mark: int,
+def _add_series(stream: _Stream, era: Era, name: str, base_mark: int,
                 base_files: dict[str, bytes]) -> list[int]:
     """Write one variant; returns the marks of its first-parent commits."""
     ref = f"refs/heads/series/{name}"
     marks = [base_mark]
     trees = [base_files]
-    for i, step in enumerate(PLANS[name], 1):
-        when = SERIES_DATE + i * 3600
-        files = render_tree(step.state)
+    for i, step in enumerate(era.plans[name], 1):
+        when = era.base_date + SERIES_GAP + i * 3600
+        files = era.render(step.state)
         parents = [marks[-1]]
         if step.side:
             side_mark, side_files = marks[step.fork], trees[step.fork]
             for j, side in enumerate(step.side, 1):
-                tree = render_tree(side.state)
+                tree = era.render(side.state)
                 side_mark = stream.commit(ref, AUTHOR, COMMITTER, when - 1800 + j * 60,
                                           _message(side), [side_mark], side_files, tree)
                 side_files = tree
@@ -152,7 +153,7 @@ def _add_series(stream: _Stream, name: str, base_mark: int,
     return marks[1:]
 
 
-def _fast_import(root: Path, env: dict[str, str], names: list[str],
+def _fast_import(root: Path, env: dict[str, str], era: Era, names: list[str],
                  extra_files: Iterable[tuple[str, bytes]],
                  ) -> tuple[str, dict[str, tuple[str, ...]]]:
     """Stream base and series into ``git fast-import``; (base sha, variant -> shas)."""
@@ -167,12 +168,12 @@ def _fast_import(root: Path, env: dict[str, str], names: list[str],
     try:
         with proc.stdin as out:
             stream = _Stream(out)
-            base_files = render_tree(BASE)
-            base_mark = stream.commit("refs/heads/master", BASE_AUTHOR, BASE_AUTHOR, BASE_DATE,
-                                      BASE_MESSAGE, [], {}, base_files,
+            base_files = era.render(era.base)
+            base_mark = stream.commit("refs/heads/master", BASE_AUTHOR, BASE_AUTHOR,
+                                      era.base_date, era.base_message, [], {}, base_files,
                                       inline=extra_files)
             for name in names:
-                marks[name] = _add_series(stream, name, base_mark, base_files)
+                marks[name] = _add_series(stream, era, name, base_mark, base_files)
             out.write(b"done\n")
     except BrokenPipeError:
         pass  # fast-import died early; its stderr says why
@@ -189,20 +190,24 @@ def _fast_import(root: Path, env: dict[str, str], names: list[str],
     return sha[str(base_mark)], {n: tuple(sha[str(m)] for m in ms) for n, ms in marks.items()}
 
 
-def build_repo(root: Path, series: Iterable[str] = tuple(SERIES), *,
+def build_repo(root: Path, series: Iterable[str] | None = None, *, era: str = DEFAULT_ERA,
                extra_files: Iterable[tuple[str, bytes]] = ()) -> FixtureRepo:
     """Create a git repository at ``root``: ``master`` holds the base tree
-    (checked out), ``series/<name>`` each requested variant on top of it.
+    of ``era`` ("4.9" or "modern", see ``eras``; checked out),
+    ``series/<name>`` each requested variant on top of it (all the era's
+    variants when ``series`` is None).
 
     ``extra_files`` (path, bytes) pairs go into the base commit as they are
     iterated, never held all at once: the benchmarks add tens of thousands
     of files that way and the series still applies. Their paths must not be
     files of the demo tree.
     """
-    names = list(series)
-    unknown = [n for n in names if n not in PLANS]
+    shape = era_named(era)
+    names = list(shape.plans if series is None else series)
+    unknown = [n for n in names if n not in shape.plans]
     if unknown:
-        raise ValueError(f"unknown series: {', '.join(unknown)} (known: {', '.join(PLANS)})")
+        raise ValueError(f"unknown series: {', '.join(unknown)} "
+                         f"(known in the {shape.name} tree: {', '.join(shape.plans)})")
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     with git_env() as env:
@@ -211,10 +216,10 @@ def build_repo(root: Path, series: Iterable[str] = tuple(SERIES), *,
             # Later commands in the fixture (tests that commit) need an identity.
             cfg.write("[user]\n\tname = Fixture Tree\n\temail = fixture-tree@example.org\n"
                       "[core]\n\tautocrlf = false\n")
-        base, commits = _fast_import(root, env, names, extra_files)
+        base, commits = _fast_import(root, env, shape, names, extra_files)
         _git(root, env, "reset", "-q", "--hard", "master")
     return FixtureRepo(path=root, base=base, heads={n: c[-1] for n, c in commits.items()},
-                       arches=arch_facts(), commits=commits)
+                       arches=shape.facts(), commits=commits, era=shape.name)
 
 
 def format_patch(repo: Path, base: str, head: str) -> bytes:

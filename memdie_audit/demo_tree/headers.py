@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .arch_layouts import GENERIC_LAYOUT, MASK_STYLES, SPARC_DISPATCH, STYLE_INCLUDES
-from .layout import SYMBOL, HeaderSpec, Raw
+from .layout import SYMBOL, Bit, HeaderSpec, Raw
 from .template import fill, load
 
 
@@ -24,6 +24,7 @@ class HeaderEdits:
     memdie_mask: bool = True  # keep ``#define _TIF_MEMDIE``
     renumber: tuple[tuple[str, int], ...] = ()  # (flag, new bit)
     shifts: tuple[tuple[str, str], ...] = ()  # (mask's flag, flag it shifts instead)
+    restyle: tuple[tuple[str, str], ...] = ()  # (flag, mask style its mask is written in)
 
 
 def visual_width(text: str) -> int:
@@ -92,7 +93,7 @@ def mask_lines(spec: HeaderSpec, edits: HeaderEdits) -> list[str]:
     if spec.style == "none":
         return []
     shifts = dict(edits.shifts)
-    style = MASK_STYLES[spec.style]
+    restyle = dict(edits.restyle)
     out = []
     for item in spec.layout:
         if isinstance(item, Raw):
@@ -100,6 +101,7 @@ def mask_lines(spec: HeaderSpec, edits: HeaderEdits) -> list[str]:
                 out.append(item.text)
         elif item.mask and (item.name != SYMBOL or edits.memdie_mask):
             target = "TIF_" + shifts.get(item.name, item.name)
+            style = MASK_STYLES[restyle.get(item.name, spec.style)]
             out.append(define(f"_TIF_{item.name}", style.format(target), "", "", spec.spaces))
     return _drop_empty_blocks(out)
 
@@ -131,12 +133,16 @@ def render_header(spec: HeaderSpec, edits: HeaderEdits = HeaderEdits()) -> str:
     )
 
 
-def render_generic(edits: HeaderEdits = HeaderEdits()) -> str:
+def render_generic(edits: HeaderEdits = HeaderEdits(),
+                   layout: tuple[Bit | Raw, ...] = GENERIC_LAYOUT,
+                   template: str = "templates/thread_info_tif.h") -> str:
+    """The generic header from ``layout`` (the 4.9 tree's by default) and
+    the skeleton ``template``."""
     out: list[str] = []
     shifts = dict(edits.shifts)
     renumber = dict(edits.renumber)
     depth = 0
-    for item in GENERIC_LAYOUT:
+    for item in layout:
         if isinstance(item, Raw):
             out.append(item.text)
             depth += item.text.startswith("#if") - item.text.startswith("#endif")
@@ -154,7 +160,7 @@ def render_generic(edits: HeaderEdits = HeaderEdits()) -> str:
         out += [("# " + ln[1:] if depth else ln) for ln in lines]
         if lines and not depth:
             out.append("")
-    return fill(load("templates/thread_info_tif.h"), bits=out)
+    return fill(load(template), bits=out)
 
 
 def render_sparc_dispatch() -> str:

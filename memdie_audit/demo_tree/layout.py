@@ -1,12 +1,15 @@
 """Records of the arch table, and the line language its layouts are written in.
 
-The table itself is ``data/arch_layouts.json``. Bit numbers, flag names, the
-mask idiom and the type of the flags field are facts about Linux 4.9 (and,
-for riscv/loongarch, about trees that share bits through
-``include/asm-generic/thread_info_tif.h``); the wording of every comment is
-ours. Each arch has ``name``, ``headers`` and optionally ``bits64`` ("" 32-bit
-only, "only", "optional"), ``generic_bits`` and ``kconfig_selects``. Each
-header has ``width``, ``style`` (a key of ``mask_styles``, or "none" when it
+The tables themselves are ``data/arch_layouts.json`` (Linux 4.9) and
+``data/modern/arch_layouts.json`` (v6.19). Bit numbers, flag names, the
+mask idiom and the type of the flags field are facts about those releases
+(and, for riscv/loongarch in the 4.9 table, about trees that share bits
+through ``include/asm-generic/thread_info_tif.h``); the wording of every
+comment is ours. Each arch has ``name``, ``headers`` and optionally
+``bits64`` ("" 32-bit only; "only": ``def_bool y``; "optional": a prompt;
+"selected": a plain bool that ``bits64_option`` selects), ``generic_bits``
+and ``kconfig_selects``. Each
+header has ``width``, ``style`` (a key of ``mask_styles.json``, or "none" when it
 defines no single-bit masks), ``layout``, and optionally ``suffix`` (of its
 file name), ``field`` (the flags member, when not the usual ``field``),
 ``composites`` (masks written out by hand), ``hex_bits`` and ``spaces``
@@ -64,9 +67,10 @@ class HeaderSpec:
 class ArchSpec:
     name: str
     headers: tuple[HeaderSpec, ...]
-    bits64: str = ""  # "" 32-bit only, "only" 64-bit only, "optional" both
+    bits64: str = ""  # "" 32-bit only, "only" 64-bit only, "optional"/"selected" both
     generic_bits: bool = False
     kconfig_selects: tuple[str, ...] = ()
+    bits64_option: str = ""  # with "selected": the option that selects 64BIT
 
 
 def parse_layout(lines: Iterable[str], notes: Mapping[str, str]) -> tuple[Bit | Raw, ...]:

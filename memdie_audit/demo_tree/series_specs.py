@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from .flag_users import STALE_PATH
-from .state import BASE, TreeState
+from .state import BASE
 
 PER_COMMIT_RULES = frozenset({"bisect-break", "reintroduced"})
 
@@ -60,27 +61,43 @@ class Expect:
 @dataclass(frozen=True)
 class Step:
     """One first-parent commit; with ``side`` it is a ``--no-ff`` merge of
-    those commits, forked at first-parent index ``fork`` (0: the base)."""
+    those commits, forked at first-parent index ``fork`` (0: the base).
+    ``state`` is the tree after the commit, in its era's terms (a
+    ``TreeState`` for 4.9, a ``ModernState`` for the v6.19 tree)."""
 
     subject: str
     body: str
-    state: TreeState
+    state: Any
     side: tuple[Step, ...] = ()
     fork: int = 0
 
 
 @dataclass(frozen=True)
 class SeriesSpec:
+    """A variant, audited with ``--symbol symbol``: a correct audit reports
+    every finding of ``expected``, none that matches ``absent`` and, with
+    ``no_errors``, no error at all."""
+
     name: str
     description: str
     expected: tuple[Expect, ...]
     subjects: tuple[str, ...] = ()  # first-parent commits, oldest first
+    symbol: str = "TIF_MEMDIE"
+    absent: tuple[Expect, ...] = ()
+    no_errors: bool = False
 
     def unmatched(self, findings: Iterable[Mapping[str, object]],
                   commits: tuple[str, ...] = ()) -> list[Expect]:
         """The expectations no finding satisfies (empty when the audit is right)."""
         found = list(findings)
         return [e for e in self.expected if not any(e.matches(f, commits) for f in found)]
+
+    def unwanted(self, findings: Iterable[Mapping[str, object]],
+                 commits: tuple[str, ...] = ()) -> list[Mapping[str, object]]:
+        """The findings a correct audit would not report (empty when it is right)."""
+        return [f for f in findings
+                if any(e.matches(f, commits) for e in self.absent)
+                or (self.no_errors and f.get("severity") == "error")]
 
 
 def _hdr(arch: str, suffix: str = "") -> str:

@@ -1,0 +1,108 @@
+"""The tree in the shape of Linux v6.19, where thread-info flags are concerned.
+
+x86, riscv, s390 and loongarch select ``HAVE_GENERIC_TIF_BITS``: their low
+bits come from ``include/asm-generic/thread_info_tif.h`` (TIF_MEMDIE is bit
+3 there), which they include after defining the ``HAVE_TIF_*`` switches of
+the optional bits they want, and their own bits start at 16. The other 17
+arches keep a full flag header (sparc two), TIF_MEMDIE in each of those 18
+arch headers. ``include/linux/thread_info.h`` gives TIF_NEED_RESCHED_LAZY
+and TIF_RSEQ fallbacks to arches without them.
+
+Besides TIF_MEMDIE's users (mm/, kernel/cgroup/, a header comment, a doc)
+the tree has users of other flags the modern series audit:
+TIF_POLLING_NRFLAG in the idle code, guarded by ``#ifdef
+TIF_POLLING_NRFLAG``; TIF_SSBD in x86 and arm64 code; TIF_IO_BITMAP in x86
+code. Every text is ours (``data/modern/``); no kernel source is copied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .arch_layouts import GENERIC_PATH, SPARC_DISPATCH, ArchFacts, read_table
+from .filler import filler_files
+from .headers import HeaderEdits, render_generic, render_header, render_sparc_dispatch
+from .template import load, pick
+
+TABLE = read_table("modern/arch_layouts.json")
+GENERIC_TEMPLATE = "modern/templates/thread_info_tif.h"
+_FIXED = ("include/linux/thread_info.h",)
+
+# Each file that mentions an audited flag, and the change of a series that
+# turns its ``-|`` lines into its ``+|`` lines (None: no series touches it).
+KERNEL_USERS, MM_USERS = "kernel-users", "mm-users"
+RISCV_POLLS, RISCV_SSBD_ASM = "riscv-polls", "riscv-ssbd-asm"
+FLAG_USERS: dict[str, str | None] = {
+    "kernel/cgroup/cpuset.c": KERNEL_USERS,
+    "mm/oom_kill.c": MM_USERS,
+    "mm/page_alloc.c": MM_USERS,
+    "include/linux/oom.h": MM_USERS,
+    "Documentation/mm/oom-victims.rst": MM_USERS,
+    "include/linux/sched/idle.h": None,
+    "kernel/sched/idle.c": None,
+    "arch/riscv/kernel/idle.c": RISCV_POLLS,
+    "arch/riscv/kernel/entry.S": RISCV_SSBD_ASM,
+    "arch/x86/kernel/cpu/bugs.c": None,
+    "arch/x86/kernel/ioport.c": None,
+    "arch/arm64/kernel/proton-pack.c": None,
+}
+
+
+@dataclass(frozen=True)
+class ModernState:
+    """Which changes the modern tree carries; the defaults are its base.
+
+    ``applied`` names the flag-user changes made (``FLAG_USERS``).
+    ``definitions`` and ``masks`` are the headers still defining
+    ``TIF_MEMDIE`` / ``_TIF_MEMDIE`` (the generic header among them);
+    ``renumber`` moves a flag of a header to another bit and ``restyle``
+    writes a flag's mask in another idiom: (header, flag, bit or style).
+    """
+
+    applied: frozenset[str] = frozenset()
+    definitions: frozenset[str] = TABLE.defining_headers
+    masks: frozenset[str] = TABLE.mask_headers
+    renumber: tuple[tuple[str, str, int], ...] = ()
+    restyle: tuple[tuple[str, str, str], ...] = ()
+
+    def edits(self, path: str) -> HeaderEdits:
+        return HeaderEdits(
+            memdie=path in self.definitions,
+            memdie_mask=path in self.masks,
+            renumber=tuple((f, b) for p, f, b in self.renumber if p == path),
+            restyle=tuple((f, s) for p, f, s in self.restyle if p == path),
+        )
+
+
+BASE = ModernState()
+
+
+@lru_cache(maxsize=1)
+def _static_files() -> tuple[tuple[str, bytes], ...]:
+    files = filler_files(TABLE.arches)
+    files.update({path: load(f"modern/fixed/{path}") for path in _FIXED})
+    files[SPARC_DISPATCH] = render_sparc_dispatch()
+    return tuple((p, t.encode()) for p, t in sorted(files.items()))
+
+
+@lru_cache(maxsize=128)
+def _header(path: str, edits: HeaderEdits) -> bytes:
+    if path == GENERIC_PATH:
+        return render_generic(edits, TABLE.generic_layout, GENERIC_TEMPLATE).encode()
+    return render_header(TABLE.headers[path], edits).encode()
+
+
+def render_modern(state: ModernState = BASE) -> dict[str, bytes]:
+    """Every file of the modern tree in ``state``, path -> bytes."""
+    files = dict(_static_files())
+    for path in [*TABLE.headers, GENERIC_PATH]:
+        files[path] = _header(path, state.edits(path))
+    for path, change in FLAG_USERS.items():
+        files[path] = pick(load(f"modern/flag_users/{path}"), change in state.applied).encode()
+    return files
+
+
+def modern_facts() -> dict[str, ArchFacts]:
+    """The arch facts of the modern tree (no entry code tests TIF_MEMDIE)."""
+    return TABLE.facts(asm={})
