@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from ..kernel.model import Kind, Occurrence
+from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
-from ..result import Finding
-from .registry import COMMIT, HEAD, E, W, finding, rule
+from ..result import Finding, Related
+from .registry import COMMIT, HEAD, E, W, describe_arches, finding, rule
 
 
 def leftovers(head: Snapshot) -> Iterator[Finding]:
-    """Every leftover-* and stale-comment finding of the tree after the series."""
-    yield from leftover_definitions(head)
-    yield from leftover_masks(head)
-    yield from leftover_uses(head)
+    """Every leftover-* and stale-comment finding of the tree after the
+    series, one per cause: a definition left in a header carries its mask
+    and the flag's use inside that mask as related sites, not as findings
+    of their own."""
+    consumed: set[Occurrence] = set()
+    for o in _left(head, {Kind.DEFINITION}):
+        yield _grouped("leftover-definition", o, head, consumed)
+    for o in _left(head, {Kind.MASK}):
+        if o not in consumed:
+            yield _grouped("leftover-mask", o, head, consumed)
+    for o in _left(head, {Kind.USE}):
+        if o not in consumed:
+            yield _leftover("leftover-use", o, "used", head)
     yield from stale_comments(head)
 
 
@@ -24,35 +35,58 @@ def _left(head: Snapshot, kinds: frozenset[Kind] | set[Kind]) -> list[Occurrence
     return [o for o in head.all_occurrences() if o.kind in kinds]
 
 
-def _leftover(rule_id: str, o: Occurrence, what: str) -> Finding:
+def _grouped(rule_id: str, o: Occurrence, head: Snapshot, consumed: set[Occurrence]
+             ) -> Finding:
+    """A leftover definition (or mask) with what belongs to it in the same
+    header: its mask, and the flag inside the mask's own definition."""
+    in_file = head.occurrences.get(o.path, ())
+    masks = [m for m in in_file if m.kind is Kind.MASK] if o.kind is Kind.DEFINITION else [o]
+    mask_lines = {m.line for m in masks}
+    inside = [u for u in in_file if u.kind is Kind.USE and u.line in mask_lines]
+    related = [m for m in masks if m is not o] + inside
+    consumed.update([o, *related])
+    finding_ = _leftover(rule_id, o, "defined", head)
+    return replace(finding_, related=tuple(
+        Related(r.path, r.line, r.arch, f"{r.kind}: {' '.join(r.text.split())}")
+        for r in related))
+
+
+def _leftover(rule_id: str, o: Occurrence, what: str, head: Snapshot) -> Finding:
+    symbol = o.token.lstrip("_")
+    if o.arch == GENERIC:
+        takers = [a for a in sorted(head.generic_arches)
+                  if a in head.views and head.views[a].bit(symbol) is not None]
+        where = " in the generic header"
+        tail = (f": {describe_arches(takers)} still get{'s' * (len(takers) == 1)} it"
+                if takers else "")
+        return finding(rule_id, f"{o.token} is still {what}{where} after its removal{tail}",
+                       symbol=symbol, at=o, arches=takers)
     where = f" for {o.arch}" if o.arch else ""
     return finding(rule_id, f"{o.token} is still {what}{where} after its removal",
-                   symbol=o.token.lstrip("_"), at=o)
+                   symbol=symbol, at=o)
 
 
 @rule("leftover-definition", E, HEAD, "an arch still defines the flag after the series")
 def leftover_definitions(head: Snapshot) -> Iterator[Finding]:
     """The series removes the flag, but a header still has ``#define TIF_X
     n``: ``#define TIF_MEMDIE 18`` surviving in arch/sparc means the arch
-    was forgotten. Delete it, and free the bit."""
-    for o in _left(head, {Kind.DEFINITION}):
-        yield _leftover("leftover-definition", o, "defined")
+    was forgotten. Delete it, and free the bit. Its mask in the same header
+    is part of this finding."""
+    return (f for f in leftovers(head) if f.rule == "leftover-definition")
 
 
 @rule("leftover-mask", E, HEAD, "the flag's mask is still defined after the series")
 def leftover_masks(head: Snapshot) -> Iterator[Finding]:
     """``#define _TIF_X (1 << TIF_X)`` survives while the bit is gone.
     Delete the mask too."""
-    for o in _left(head, {Kind.MASK}):
-        yield _leftover("leftover-mask", o, "defined")
+    return (f for f in leftovers(head) if f.rule == "leftover-mask")
 
 
 @rule("leftover-use", E, HEAD, "code still references the flag after the series")
 def leftover_uses(head: Snapshot) -> Iterator[Finding]:
     """A C expression, macro body or assembly line still names the flag.
     Convert it (for TIF_MEMDIE: to tsk_is_oom_victim()) or delete it."""
-    for o in _left(head, {Kind.USE}):
-        yield _leftover("leftover-use", o, "used")
+    return (f for f in leftovers(head) if f.rule == "leftover-use")
 
 
 @rule("stale-comment", W, HEAD, "comments or docs still mention the flag after the series")
