@@ -16,9 +16,14 @@ from pathlib import Path
 from ..errors import GitError
 
 # Settings that would change what git prints, forced to known values so the
-# user's config cannot reshape our parsing. Optional locks are off so that a
-# read never refreshes the user's index.
-_CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.fullName=true")
+# user's config cannot reshape our parsing; and none of the repository's own
+# programs (hooks, an fsmonitor daemon, gpg checking signatures in git log)
+# runs on the user's behalf. Optional locks are off so that a read never
+# refreshes the user's index. Only single keys are set: the user's
+# safe.directory and everything else in their config keep working.
+_CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.fullName=true",
+           "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
+           "-c", "log.showSignature=false")
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -1,0 +1,57 @@
+"""The git access layer: the repository's own programs never run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from conftest import git, make_repo
+
+from memdie_audit.cli import main
+
+FILES = {
+    "arch/foo/include/asm/thread_info.h": "#define TIF_SIGPENDING 1\n#define TIF_MEMDIE 4\n",
+    "mm/oom_kill.c": "void f(void)\n{\n\tclear_thread_flag(TIF_MEMDIE);\n}\n",
+}
+
+
+def recorder(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A program that notes each time it runs, and the note it writes."""
+    note = tmp_path / f"{name}.ran"
+    program = tmp_path / name
+    program.write_text(f"#!/bin/sh\necho \"$@\" >> '{note}'\nexit 1\n")
+    program.chmod(0o755)
+    return program, note
+
+
+def test_the_repositorys_fsmonitor_does_not_run(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    fsmonitor, note = recorder(tmp_path, "fsmonitor")
+    git(repo, "config", "core.fsmonitor", str(fsmonitor))
+    assert main([str(repo)]) == 0
+    assert "mm/oom_kill.c:3:20: use:" in capsys.readouterr().out
+    assert not note.exists()
+
+
+def test_signatures_are_not_checked_while_reading_commits(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    # A commit carrying a signature, as `git commit -S` writes one.
+    tree = git(repo, "rev-parse", "HEAD^{tree}").strip()
+    signed = (f"tree {tree}\nparent {base}\n"
+              "author A U Thor <a@example.org> 1480000000 +0000\n"
+              "committer A U Thor <a@example.org> 1480000000 +0000\n"
+              "gpgsig -----BEGIN PGP SIGNATURE-----\n \n AAAA\n -----END PGP SIGNATURE-----\n"
+              "\nsigned: nothing changes\n")
+    sha = subprocess.run(["git", "-C", str(repo), "hash-object", "-t", "commit", "-w", "--stdin"],
+                         input=signed, capture_output=True, text=True, check=True).stdout.strip()
+    gpg, note = recorder(tmp_path, "gpg")
+    git(repo, "config", "log.showSignature", "true")
+    git(repo, "config", "gpg.program", str(gpg))
+    # Status 1: the flag is still there, which is not what this test is about.
+    assert main([str(repo), "--series", f"{base}..{sha}", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in report["commits"]] == ["signed: nothing changes"]
+    assert not note.exists()
+
