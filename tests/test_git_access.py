@@ -1,4 +1,5 @@
-"""The git access layer: the repository's own programs never run."""
+"""The git access layer: the repository's own programs never run, and
+commits are read as git prints them."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from conftest import git, make_repo
+from conftest import commit_all, git, make_repo, write_tree
 
 from memdie_audit.cli import main
 
@@ -55,3 +56,24 @@ def test_signatures_are_not_checked_while_reading_commits(tmp_path: Path, capsys
     assert [c["subject"] for c in report["commits"]] == ["signed: nothing changes"]
     assert not note.exists()
 
+
+def test_commits_with_odd_subjects_paths_and_no_changes(tmp_path: Path, capsys) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write_tree(repo, {":colon.c": "int f(void) { return TIF_MEMDIE; }\n",
+                      "new\nline.c": "int g(void) { return TIF_MEMDIE; }\n"})
+    commit_all(repo, "\x01 mm: a subject with a control byte")
+    commit_all(repo, "nothing changes")  # --allow-empty
+    (repo / ":colon.c").unlink()
+    (repo / "new\nline.c").write_text("int g(void) { return 0; }\n")
+    head = commit_all(repo, "drop :colon.c")
+    assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert [c["subject"] for c in report["commits"]] == [
+        "\x01 mm: a subject with a control byte", "nothing changes", "drop :colon.c"]
+    assert [(c["added"], c["removed"]) for c in report["commits"]] == [
+        ({"use": 2}, {}), ({}, {}), ({}, {"use": 2})]
+    first = report["commits"][0]["sha"]
+    assert sorted(f["path"] for f in report["findings"]
+                  if f["rule"] == "reintroduced" and f["commit"] == first) == [
+        ":colon.c", "new\nline.c"]

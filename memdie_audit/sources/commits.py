@@ -1,21 +1,17 @@
 """The commits of a series and the files each one changes, read from git.
 
-One ``git log --raw`` lists every change of the whole range, and one
-``git cat-file --batch`` reads the new contents, so the cost grows with the
-files the series touches, not with the size of the tree.
+One ``git log --raw`` lists every commit of the whole range with every
+change it makes, and one ``git cat-file --batch`` per commit reads the new
+contents, so the cost grows with the files the series touches, not with the
+size of the tree. (Why plain git and not GitPython: README, "Design notes".)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-from git.exc import GitError as GitPythonError
-from gitdb.exc import ODBError
-
-from ..errors import AuditError
+from ..errors import AuditError, GitError
 from . import gitcmd
 from .trees import REGULAR_FILE_MODES
 
@@ -49,51 +45,49 @@ def parse_range(text: str) -> tuple[str, str]:
     return base, head
 
 
+# One record per commit: a marker, then the fields git prints for --format,
+# each ended by a NUL (-z). Metadata and changes come from the same process.
+_FORMAT = "--format=%x01%H%x00%P%x00%an <%ae>%x00%aI%x00%s"
+_FIELDS = 5
+
+
 def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None = None
                    ) -> list[Commit]:
     """Commits of ``base..head`` along the first-parent line, oldest first,
     with the files each one changes."""
-    try:
-        repo = git.Repo(top)
-    except GitPythonError as err:
-        raise AuditError(f"{top}: cannot open the repository: {err}") from None
-    if env:
-        repo.git.update_environment(**env)
-    try:
-        listed = list(repo.iter_commits(f"{base}..{head}", first_parent=True, reverse=True))
-        commits = [Commit(c.hexsha, c.parents[0].hexsha if c.parents else None, c.summary
-                          if isinstance(c.summary, str) else c.summary.decode("utf-8", "replace"),
-                          f"{c.author.name} <{c.author.email}>",
-                          c.authored_datetime.isoformat(), len(c.parents) > 1)
-                   for c in listed]
-    except (GitPythonError, ODBError, ValueError) as err:
-        raise AuditError(f"cannot read the commits of {base}..{head}: {err}") from None
-    finally:
-        repo.close()
-    by_sha = {c.sha: c for c in commits}
-    for sha, changes in _raw_changes(top, base, head, env):
-        if sha in by_sha:
-            by_sha[sha].changes = changes
-    return commits
+    out = gitcmd.run(top, "log", "--first-parent", "--reverse", "--no-renames",
+                     "--diff-merges=first-parent", "--raw", "--no-abbrev", "-z",
+                     "--encoding=UTF-8", _FORMAT, f"{base}..{head}", "--", env=env)
+    return parse_log(out)
 
 
-def _raw_changes(top: Path, base: str, head: str, env: dict[str, str] | None
-                 ) -> Iterator[tuple[str, list[Change]]]:
-    out = gitcmd.run(top, "log", "--first-parent", "--no-renames", "--diff-merges=first-parent",
-                    "--raw", "--no-abbrev", "-z", "--format=%x01%H", f"{base}..{head}", "--",
-                    env=env)
-    for chunk in out.split(b"\x01")[1:]:
-        sha, _, rest = chunk.partition(b"\0")
-        fields = rest.lstrip(b"\n").split(b"\0")
-        changes = []
-        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-            if not meta.startswith(b":"):
-                continue
-            _, new_mode, _, new_sha, _status = meta[1:].decode().split(" ")
+def parse_log(out: bytes) -> list[Commit]:
+    """Commits from ``git log -z --raw`` with :data:`_FORMAT`. Fields are
+    taken by position, so a subject or a path may hold any byte but NUL."""
+    tokens = out.split(b"\0")
+    commits: list[Commit] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip(b"\n")
+        if not token:
+            i += 1
+            continue
+        if token.startswith(b":") and commits:
+            _, new_mode, _, new_sha, _status = token[1:].decode().split(" ")
             keep = new_mode in REGULAR_FILE_MODES
-            changes.append(Change(path.decode("utf-8", "surrogateescape"),
-                                  new_sha if keep else None))
-        yield sha.decode(), changes
+            commits[-1].changes.append(Change(tokens[i + 1].decode("utf-8", "surrogateescape"),
+                                              new_sha if keep else None))
+            i += 2
+            continue
+        if not token.startswith(b"\x01") or i + _FIELDS > len(tokens):
+            raise GitError(f"git log: unexpected output near {token[:40]!r}")
+        sha, parents, author, date, subject = (
+            t.decode("utf-8", "replace") for t in (token[1:], *tokens[i + 1:i + _FIELDS]))
+        parent_shas = parents.split()
+        commits.append(Commit(sha, parent_shas[0] if parent_shas else None, subject, author,
+                              date, merge=len(parent_shas) > 1))
+        i += _FIELDS
+    return commits
 
 
 def read_changes(top: Path, commit: Commit, env: dict[str, str] | None = None
