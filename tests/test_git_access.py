@@ -1,12 +1,15 @@
-"""The git access layer: the repository's own programs never run, and
-commits are read as git prints them."""
+"""The git access layer: the repository's own programs never run, git's
+refusals reach the user as one line, and commits are read as git prints them."""
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import commit_all, git, make_repo, write_tree
 
 from memdie_audit.cli import main
@@ -77,3 +80,45 @@ def test_commits_with_odd_subjects_paths_and_no_changes(tmp_path: Path, capsys) 
     assert sorted(f["path"] for f in report["findings"]
                   if f["rule"] == "reintroduced" and f["commit"] == first) == [
         ":colon.c", "new\nline.c"]
+
+
+def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """The user's global git config, with ``text`` added to it."""
+    config = tmp_path / "gitconfig"
+    config.write_text(Path(os.environ["GIT_CONFIG_GLOBAL"]).read_text() + text)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+
+
+def refusal(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    assert main(list(args)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("memdie-audit: error: git rev-parse: "), err
+    return err
+
+
+def test_a_repository_git_refuses_is_not_audited_as_a_plain_directory(tmp_path: Path, capsys,
+                                                                      monkeypatch) -> None:
+    broken = write_tree(tmp_path / "broken", FILES)
+    (broken / ".git").write_text("gitdir: /no/such/repository\n")  # a moved worktree
+    for args in ([], ["--rev", "HEAD"]):
+        assert "not a git repository: /no/such/repository" in refusal(capsys, str(broken), *args)
+    bare = tmp_path / "bare.git"
+    git(make_repo(tmp_path / "r", FILES), "clone", "-q", "--bare", ".", str(bare))
+    user_config(tmp_path, monkeypatch, "[safe]\n\tbareRepository = explicit\n")
+    assert "cannot use bare repository" in refusal(capsys, str(bare), "--rev", "HEAD")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the repository away needs root")
+def test_dubious_ownership_is_gits_line_and_safe_directory_still_works(tmp_path: Path, capsys,
+                                                                        monkeypatch) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    for folder, _, names in os.walk(repo):
+        for name in [".", *names]:
+            shutil.chown(os.path.join(folder, name), user=65534, group=65534)
+    for args in ([], ["--rev", "HEAD"], ["--series", "HEAD..HEAD"]):
+        err = refusal(capsys, str(repo), *args)
+        assert "dubious ownership" in err
+        assert f"git config --global --add safe.directory {repo}" in err
+    user_config(tmp_path, monkeypatch, f"[safe]\n\tdirectory = {repo}\n")
+    assert main([str(repo), "--rev", "HEAD"]) == 0
+    assert "mm/oom_kill.c:3:20: use:" in capsys.readouterr().out
