@@ -122,3 +122,12 @@ def test_dubious_ownership_is_gits_line_and_safe_directory_still_works(tmp_path:
     user_config(tmp_path, monkeypatch, f"[safe]\n\tdirectory = {repo}\n")
     assert main([str(repo), "--rev", "HEAD"]) == 0
     assert "mm/oom_kill.c:3:20: use:" in capsys.readouterr().out
+
+
+def test_a_repository_whose_path_has_a_newline_and_a_byte_that_is_not_utf8(tmp_path: Path) -> None:
+    folder = tmp_path / b"linux\n\xe9 ".decode("utf-8", "surrogateescape")
+    repo = make_repo(folder, FILES)
+    report = tmp_path / "report.txt"
+    for args in ([], ["--rev", "HEAD"]):
+        assert main([str(repo), *args, "-o", str(report)]) == 0
+        assert b"mm/oom_kill.c:3:20: use:" in report.read_bytes()

@@ -200,11 +200,13 @@ def git_toplevel(path: Path) -> Path | None:
     reason is an AuditError: auditing the files as a plain directory would
     hide it."""
     try:
-        bare, git_dir = gitcmd.run(path, "rev-parse", "--is-bare-repository",
-                                  "--absolute-git-dir").decode().splitlines()
+        # Paths are bytes and may hold a newline: only the last one ends the line.
+        bare, _, git_dir = os.fsdecode(gitcmd.run(path, "rev-parse", "--is-bare-repository",
+                                                  "--absolute-git-dir")).partition("\n")
         if bare == "true":
-            return Path(git_dir)
-        return Path(gitcmd.run(path, "rev-parse", "--show-toplevel").decode().strip())
+            return Path(git_dir.removesuffix("\n"))
+        top = gitcmd.run(path, "rev-parse", "--show-toplevel")
+        return Path(os.fsdecode(top).removesuffix("\n"))
     except GitError as err:
         if _outside_any_repository(path):
             return None
