@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .result import Audit
     from .sources.commits import Commit
 
-# The analysis modules (tree-sitter, GitPython) are imported inside main(),
+# The analysis modules (tree-sitter, Jinja2) are imported inside main(),
 # so that Ctrl-C at any moment is handled there, never as a traceback.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130

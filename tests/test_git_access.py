@@ -3,6 +3,8 @@ refusals reach the user as one line, and commits are read as git prints them."""
 
 from __future__ import annotations
 
+import gc
+import inspect
 import json
 import os
 import shutil
@@ -131,3 +133,33 @@ def test_a_repository_whose_path_has_a_newline_and_a_byte_that_is_not_utf8(tmp_p
     for args in ([], ["--rev", "HEAD"]):
         assert main([str(repo), *args, "-o", str(report)]) == 0
         assert b"mm/oom_kill.c:3:20: use:" in report.read_bytes()
+
+
+def test_an_audit_leaves_nothing_with_a_finalizer_to_the_garbage_collector(tmp_path: Path,
+                                                                           capsys) -> None:
+    """A signal that arrives while Python's cycle collector runs is handled
+    in the first finalizer the collector calls, where it cannot be raised:
+    Python prints "Exception ignored in ... Traceback" and the interrupted
+    run carries on. (GitPython's Repo was such an object.) So whatever has a
+    finalizer — a process, a repository handle — must be freed by the code
+    that made it, never left in a reference cycle."""
+    repo = make_repo(tmp_path / "r", FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write_tree(repo, {"mm/oom_kill.c": "void f(void)\n{\n}\n"})
+    head = commit_all(repo, "mm: stop using TIF_MEMDIE")
+    mbox = tmp_path / "series.mbx"
+    mbox.write_text(git(repo, "format-patch", "--stdout", f"--base={base}", f"{base}..{head}"))
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)  # keep what the collector finds, to look at it
+    try:
+        for args in ([], ["--rev", "HEAD"], ["--series", f"{base}..{head}"], ["--mbox", str(mbox)]):
+            main([str(repo), *args])
+        gc.collect()
+        finalized = sorted({type(o).__qualname__ for o in gc.garbage
+                            if hasattr(type(o), "__del__")
+                            or inspect.isgenerator(o) and o.gi_frame is not None})
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    capsys.readouterr()
+    assert finalized == []
