@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
-from .interrupts import Terminated, signals_held, sigterm_unwinds
+from .interrupts import Terminated, signals_held, signals_unwind
 from .report import FORMATS, writer
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="surrogateescape")
     try:
-        with sigterm_unwinds():
+        with signals_unwind():
             with signals_held():
                 for name in _ANALYSIS:
                     importlib.import_module(f"{__package__}.{name}")
