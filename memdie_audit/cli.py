@@ -10,6 +10,7 @@ import argparse
 import importlib
 import io
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,6 +117,7 @@ _ANALYSIS = ("api", "demo", "report.html", "report.json", "report.sarif", "repor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    program = argv is None  # the memdie-audit command, not a call from Python code
     argv = list(sys.argv[1:] if argv is None else argv)
     # Paths in a kernel tree are bytes; write undecodable ones back as they were.
     if hasattr(sys.stdout, "reconfigure"):
@@ -132,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("memdie-audit: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    finally:
+        if program:
+            # All is said: a Ctrl-C from now on has nothing left to stop and
+            # would only strike Python's shutdown, as a traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _main(argv: list[str]) -> int:

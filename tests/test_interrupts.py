@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from memdie_audit.cli import main
 from memdie_audit.interrupts import Terminated, signals_unwind
 
 SIGNALS = [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated)]
@@ -45,3 +46,20 @@ def test_sigterm_is_not_swallowed_by_a_catch_all() -> None:
                 os.kill(os.getpid(), signal.SIGTERM)
             except Exception:  # as a library's cleanup code may do
                 pass
+
+
+def test_ctrl_c_after_the_command_has_finished_changes_nothing(tmp_path, monkeypatch,
+                                                               capsys) -> None:
+    (tmp_path / "mm").mkdir()
+    (tmp_path / "mm" / "oom_kill.c").write_text("int f(void) { return TIF_MEMDIE; }\n")
+    monkeypatch.setattr(sys, "argv", ["memdie-audit", str(tmp_path)])
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        assert main() == 0  # as the command runs it
+        try:
+            os.kill(os.getpid(), signal.SIGINT)  # e.g. during Python's shutdown
+        except KeyboardInterrupt:
+            pytest.fail("a Ctrl-C after the command had finished raised KeyboardInterrupt")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert capsys.readouterr().out.endswith("total: 0 errors, 0 warnings, 0 notes\n")
