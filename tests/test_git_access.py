@@ -163,3 +163,32 @@ def test_an_audit_leaves_nothing_with_a_finalizer_to_the_garbage_collector(tmp_p
         gc.garbage.clear()
     capsys.readouterr()
     assert finalized == []
+
+
+def test_a_long_series_is_read_with_a_few_git_processes(tmp_path: Path, capsys,
+                                                        monkeypatch) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for n in range(300):
+        # Two files with the same text, and a text that comes back later.
+        same = f"int f{n % 7}(void) {{ return TIF_MEMDIE; }}\n"
+        write_tree(repo, {"mm/a.c": same, "mm/b.c": same})
+        head = commit_all(repo, f"mm: step {n}")
+    from memdie_audit.sources import commits, gitcmd
+    started: list[int] = []
+    real = gitcmd.read_blobs
+
+    def counted(*args, **kwargs):
+        started.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(gitcmd, "read_blobs", counted)
+    reports = []
+    for read_ahead in (0, commits.READ_AHEAD):  # one commit at a time, then ahead
+        monkeypatch.setattr(commits, "READ_AHEAD", read_ahead)
+        started.clear()
+        assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 1
+        reports.append(json.loads(capsys.readouterr().out))
+    one_at_a_time, ahead = reports
+    assert len(ahead["commits"]) == 300 and ahead == one_at_a_time
+    assert len(started) < 10  # not one per commit
