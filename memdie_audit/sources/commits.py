@@ -1,9 +1,10 @@
 """The commits of a series and the files each one changes, read from git.
 
 One ``git log --raw`` lists every commit of the whole range with every
-change it makes, and one ``git cat-file --batch`` per commit reads the new
-contents, so the cost grows with the files the series touches, not with the
-size of the tree. (Why plain git and not GitPython: README, "Design notes".)
+change it makes, and ``git cat-file --batch`` reads the new contents, many
+commits' worth per process, so the cost grows with the files the series
+touches, not with the size of the tree or the number of its commits. (Why
+plain git and not GitPython: README, "Design notes: git access".)
 """
 
 from __future__ import annotations
