@@ -10,6 +10,7 @@ import argparse
 import importlib
 import io
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,14 +18,14 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
-from .interrupts import Terminated, signals_held, sigterm_unwinds
+from .interrupts import Terminated, signals_held, signals_unwind
 from .report import FORMATS, writer
 
 if TYPE_CHECKING:
     from .result import Audit
     from .sources.commits import Commit
 
-# The analysis modules (tree-sitter, GitPython) are imported inside main(),
+# The analysis modules (tree-sitter, Jinja2) are imported inside main(),
 # so that Ctrl-C at any moment is handled there, never as a traceback.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -116,12 +117,13 @@ _ANALYSIS = ("api", "demo", "report.html", "report.json", "report.sarif", "repor
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    program = argv is None  # the memdie-audit command, not a call from Python code
     argv = list(sys.argv[1:] if argv is None else argv)
     # Paths in a kernel tree are bytes; write undecodable ones back as they were.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(errors="surrogateescape")
     try:
-        with sigterm_unwinds():
+        with signals_unwind():
             with signals_held():
                 for name in _ANALYSIS:
                     importlib.import_module(f"{__package__}.{name}")
@@ -132,6 +134,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Terminated:
         print("memdie-audit: terminated", file=sys.stderr)
         return EXIT_TERMINATED
+    finally:
+        if program:
+            # All is said: a Ctrl-C from now on has nothing left to stop and
+            # would only strike Python's shutdown, as a traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _main(argv: list[str]) -> int:

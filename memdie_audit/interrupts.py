@@ -3,17 +3,25 @@ both can be held back around code that must not be cut in half."""
 
 from __future__ import annotations
 
+import _thread
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from functools import partial
+from typing import Any, NoReturn
 
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
 
-class Terminated(Exception):
-    """SIGTERM arrived: unwind like Ctrl-C so temporary files are removed."""
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C so temporary files are removed.
+    A BaseException, as KeyboardInterrupt is, so that no ``except
+    Exception`` (ours or a library's) swallows it."""
+
+
+_SIGNAL_OF = {KeyboardInterrupt: signal.SIGINT, Terminated: signal.SIGTERM}
 
 
 def _raise_terminated(signum: int, frame: object) -> NoReturn:
@@ -35,13 +43,31 @@ def signals_held() -> Iterator[None]:
 
 
 @contextmanager
-def sigterm_unwinds() -> Iterator[None]:
-    """Within the block SIGTERM raises :class:`Terminated`."""
+def signals_unwind() -> Iterator[None]:
+    """Within the block SIGTERM raises :class:`Terminated` (and Ctrl-C
+    KeyboardInterrupt, as always), also when it strikes a finalizer."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = partial(_deliver_again, previous_hook)
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         signal.signal(signal.SIGTERM, previous)
+
+
+def _deliver_again(report: Callable[[Any], object], unraisable: Any) -> None:
+    """A signal handled while Python runs a finalizer (a ``__del__``, a
+    weakref callback — e.g. a finished ``Popen`` or thread being freed)
+    raises where nothing can catch it: Python would print "Exception
+    ignored in ..." with a traceback and go on with the run. Such a signal
+    is sent again instead, from another thread: sent from here it would be
+    handled here, and the main thread goes on out of the finalizer first."""
+    for exception, signum in _SIGNAL_OF.items():
+        if isinstance(unraisable.exc_value, exception):
+            _thread.start_new_thread(signal.pthread_kill, (threading.get_ident(), signum))
+            return
+    report(unraisable)

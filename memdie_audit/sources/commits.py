@@ -1,21 +1,18 @@
 """The commits of a series and the files each one changes, read from git.
 
-One ``git log --raw`` lists every change of the whole range, and one
-``git cat-file --batch`` reads the new contents, so the cost grows with the
-files the series touches, not with the size of the tree.
+One ``git log --raw`` lists every commit of the whole range with every
+change it makes, and ``git cat-file --batch`` reads the new contents, many
+commits' worth per process, so the cost grows with the files the series
+touches, not with the size of the tree or the number of its commits. (Why
+plain git and not GitPython: README, "Design notes: git access".)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import git
-from git.exc import GitError as GitPythonError
-from gitdb.exc import ODBError
-
-from ..errors import AuditError
+from ..errors import AuditError, GitError
 from . import gitcmd
 from .trees import REGULAR_FILE_MODES
 
@@ -37,6 +34,8 @@ class Commit:
     date: str
     merge: bool
     changes: list[Change] = field(default_factory=list)
+    # The series this commit was read with, which reads its blobs ahead.
+    series: SeriesBlobs | None = field(default=None, repr=False, compare=False)
 
 
 def parse_range(text: str) -> tuple[str, str]:
@@ -49,55 +48,95 @@ def parse_range(text: str) -> tuple[str, str]:
     return base, head
 
 
+# One record per commit: a marker, then the fields git prints for --format,
+# each ended by a NUL (-z). Metadata and changes come from the same process.
+_FORMAT = "--format=%x01%H%x00%P%x00%an <%ae>%x00%aI%x00%s"
+_FIELDS = 5
+
+
 def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None = None
                    ) -> list[Commit]:
     """Commits of ``base..head`` along the first-parent line, oldest first,
     with the files each one changes."""
-    try:
-        repo = git.Repo(top)
-    except GitPythonError as err:
-        raise AuditError(f"{top}: cannot open the repository: {err}") from None
-    if env:
-        repo.git.update_environment(**env)
-    try:
-        listed = list(repo.iter_commits(f"{base}..{head}", first_parent=True, reverse=True))
-        commits = [Commit(c.hexsha, c.parents[0].hexsha if c.parents else None, c.summary
-                          if isinstance(c.summary, str) else c.summary.decode("utf-8", "replace"),
-                          f"{c.author.name} <{c.author.email}>",
-                          c.authored_datetime.isoformat(), len(c.parents) > 1)
-                   for c in listed]
-    except (GitPythonError, ODBError, ValueError) as err:
-        raise AuditError(f"cannot read the commits of {base}..{head}: {err}") from None
-    finally:
-        repo.close()
-    by_sha = {c.sha: c for c in commits}
-    for sha, changes in _raw_changes(top, base, head, env):
-        if sha in by_sha:
-            by_sha[sha].changes = changes
+    out = gitcmd.run(top, "log", "--first-parent", "--reverse", "--no-renames",
+                     "--diff-merges=first-parent", "--raw", "--no-abbrev", "-z",
+                     "--encoding=UTF-8", _FORMAT, f"{base}..{head}", "--", env=env)
+    commits = parse_log(out)
+    series = SeriesBlobs(top, commits, env)
+    for commit in commits:
+        commit.series = series
     return commits
 
 
-def _raw_changes(top: Path, base: str, head: str, env: dict[str, str] | None
-                 ) -> Iterator[tuple[str, list[Change]]]:
-    out = gitcmd.run(top, "log", "--first-parent", "--no-renames", "--diff-merges=first-parent",
-                    "--raw", "--no-abbrev", "-z", "--format=%x01%H", f"{base}..{head}", "--",
-                    env=env)
-    for chunk in out.split(b"\x01")[1:]:
-        sha, _, rest = chunk.partition(b"\0")
-        fields = rest.lstrip(b"\n").split(b"\0")
-        changes = []
-        for meta, path in zip(fields[0::2], fields[1::2], strict=False):
-            if not meta.startswith(b":"):
-                continue
-            _, new_mode, _, new_sha, _status = meta[1:].decode().split(" ")
+def parse_log(out: bytes) -> list[Commit]:
+    """Commits from ``git log -z --raw`` with :data:`_FORMAT`. Fields are
+    taken by position, so a subject or a path may hold any byte but NUL."""
+    tokens = out.split(b"\0")
+    commits: list[Commit] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip(b"\n")
+        if not token:
+            i += 1
+            continue
+        if token.startswith(b":") and commits:
+            _, new_mode, _, new_sha, _status = token[1:].decode().split(" ")
             keep = new_mode in REGULAR_FILE_MODES
-            changes.append(Change(path.decode("utf-8", "surrogateescape"),
-                                  new_sha if keep else None))
-        yield sha.decode(), changes
+            commits[-1].changes.append(Change(tokens[i + 1].decode("utf-8", "surrogateescape"),
+                                              new_sha if keep else None))
+            i += 2
+            continue
+        if not token.startswith(b"\x01") or i + _FIELDS > len(tokens):
+            raise GitError(f"git log: unexpected output near {token[:40]!r}")
+        sha, parents, author, date, subject = (
+            t.decode("utf-8", "replace") for t in (token[1:], *tokens[i + 1:i + _FIELDS]))
+        parent_shas = parents.split()
+        commits.append(Commit(sha, parent_shas[0] if parent_shas else None, subject, author,
+                              date, merge=len(parent_shas) > 1))
+        i += _FIELDS
+    return commits
 
 
 def read_changes(top: Path, commit: Commit, env: dict[str, str] | None = None
                  ) -> dict[str, bytes | None]:
     """The new contents of every file a commit changes (None: deleted)."""
-    blobs = gitcmd.read_blobs(top, [c.new_blob for c in commit.changes if c.new_blob], env=env)
+    if commit.series is not None:
+        blobs = commit.series.blobs_of(commit)
+    else:
+        blobs = gitcmd.read_blobs(top, _new_blobs(commit), env=env)
     return {c.path: blobs.get(c.new_blob) if c.new_blob else None for c in commit.changes}
+
+
+# How many blobs one `git cat-file` reads ahead: starting a process costs
+# ~2 ms, and most commits change a few files (Linux 4.9: 11 kB on average).
+READ_AHEAD = 256
+
+
+class SeriesBlobs:
+    """The changed files of a series' commits, read in the order the commits
+    are audited, up to READ_AHEAD blobs per `git cat-file --batch` instead of
+    a process per commit (1,000 one-file commits: ~2 s → 15 ms). No process
+    outlives a read, and one batch is kept at a time."""
+
+    def __init__(self, top: Path, commits: list[Commit], env: dict[str, str] | None) -> None:
+        self.top, self.env = top, env
+        # Blob ids only, not the commits: no reference cycle keeps a batch alive.
+        self.order = [c.sha for c in commits]
+        self.position = {sha: i for i, sha in enumerate(self.order)}
+        self.wanted = {c.sha: _new_blobs(c) for c in commits}
+        self.ahead: dict[str, bytes | None] = {}
+
+    def blobs_of(self, commit: Commit) -> dict[str, bytes | None]:
+        wanted = self.wanted[commit.sha]
+        if any(blob not in self.ahead for blob in wanted):
+            batch: list[str] = []
+            for later in self.order[self.position[commit.sha]:]:
+                batch += self.wanted[later]
+                if len(batch) >= READ_AHEAD:
+                    break
+            self.ahead = gitcmd.read_blobs(self.top, batch, env=self.env)
+        return {blob: self.ahead[blob] for blob in wanted}
+
+
+def _new_blobs(commit: Commit) -> list[str]:
+    return [c.new_blob for c in commit.changes if c.new_blob]

@@ -16,9 +16,14 @@ from pathlib import Path
 from ..errors import GitError
 
 # Settings that would change what git prints, forced to known values so the
-# user's config cannot reshape our parsing. Optional locks are off so that a
-# read never refreshes the user's index.
-_CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.fullName=true")
+# user's config cannot reshape our parsing; and none of the repository's own
+# programs (hooks, an fsmonitor daemon, gpg checking signatures in git log)
+# runs on the user's behalf. Optional locks are off so that a read never
+# refreshes the user's index. Only single keys are set: the user's
+# safe.directory and everything else in their config keep working.
+_CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.fullName=true",
+           "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
+           "-c", "log.showSignature=false")
 
 
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -68,12 +73,17 @@ def finish(process: subprocess.Popen[bytes], ok: Sequence[int] = (0,)) -> bytes:
 def complaint(subcommand: str, stderr: bytes) -> str:
     """git's reason for failing, on one line: its fatal message if it gave
     one (the most specific), else its first line, without the prefix."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()
-             if line.strip()]
+    text = stderr.decode("utf-8", "replace").splitlines()
+    lines = [line.strip() for line in text if line.strip()]
     fatal = [line for line in lines if line.startswith("fatal:")]
     reason = (fatal[-1] if fatal else lines[0]) if lines else "failed"
     for prefix in ("fatal:", "error:"):
         reason = reason.removeprefix(prefix).strip()
+    # git indents a command that fixes the problem (safe.directory for a
+    # repository it does not trust): worth keeping on the line.
+    remedy = [line.strip() for line in text if line.startswith("\tgit ")]
+    if remedy:
+        reason += f" (git suggests: {remedy[0]})"
     return f"git {subcommand}: {reason}"
 
 

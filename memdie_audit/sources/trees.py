@@ -196,15 +196,33 @@ def _directory(path: str) -> Path:
 
 def git_toplevel(path: Path) -> Path | None:
     """The top of the git work tree (or the git dir of a bare repository) that
-    holds ``path``, or None for a plain directory."""
+    holds ``path``, or None for a plain directory. When git refuses a
+    repository that is there (dubious ownership, a broken ``.git``), its
+    reason is an AuditError: auditing the files as a plain directory would
+    hide it."""
     try:
-        bare, git_dir = gitcmd.run(path, "rev-parse", "--is-bare-repository",
-                                  "--absolute-git-dir").decode().splitlines()
+        # Paths are bytes and may hold a newline: only the last one ends the line.
+        bare, _, git_dir = os.fsdecode(gitcmd.run(path, "rev-parse", "--is-bare-repository",
+                                                  "--absolute-git-dir")).partition("\n")
         if bare == "true":
-            return Path(git_dir)
-        return Path(gitcmd.run(path, "rev-parse", "--show-toplevel").decode().strip())
-    except (GitError, ValueError):
-        return None
+            return Path(git_dir.removesuffix("\n"))
+        top = gitcmd.run(path, "rev-parse", "--show-toplevel")
+        return Path(os.fsdecode(top).removesuffix("\n"))
+    except GitError as err:
+        if _outside_any_repository(path):
+            return None
+        raise AuditError(str(err)) from None
+
+
+def _outside_any_repository(path: Path) -> bool:
+    """Is git's complaint about ``path`` that no repository holds it? Asked
+    again in the C locale: that is the one message we must recognise, and
+    git translates it."""
+    try:
+        gitcmd.run(path, "rev-parse", "--git-dir", env={"LC_ALL": "C"})
+    except GitError as err:
+        return "not a git repository (or any" in str(err)
+    return False
 
 
 def _is_bare(top: Path) -> bool:
