@@ -287,3 +287,19 @@ def test_html_option_writes_the_page_besides_the_main_report(tmp_path: Path, cap
     assert out.rstrip().splitlines()[-1].startswith("total: ")  # the text report, as usual
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert not list(tmp_path.glob(".page.html.*.tmp"))
+
+
+def test_bit_maps_draw_the_generic_bits_an_arch_takes_apart_from_its_own(tmp_path: Path) -> None:
+    from memdie_audit.demo_tree import build_repo
+
+    repo = build_repo(tmp_path / "linux-6.19", era="modern")
+    html = render_html(audit_series(repo.path, repo.revrange("modern-ssbd-clash"), "TIF_SSBD"))
+    x86 = re.search(r'<details class="bitmap" id="bits-arch-x86-include-asm-thread_info-h"'
+                    r'.*?</details>', html, re.S).group(0)
+    # The generic TIF_NEED_RESCHED and x86's own TIF_SSBD, both bit 4 after the series.
+    before, after = re.findall(r'<div class="bit[^"]*" title="bit 4 [^"]*">.*?</div>', x86, re.S)
+    assert "generic" in before and "duplicate" not in before and 'class="name gen"' in before
+    assert "duplicate" in after and 'class="name gen"' in after and 'class="name sym"' in after
+    # Own bits from 16 are drawn as the arch's own.
+    assert re.search(r'title="bit 16 TIF_SINGLESTEP[^"]*"><span class="n">16</span>\s*'
+                     r'<span class="name">', x86)

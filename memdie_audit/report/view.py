@@ -33,8 +33,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..kernel.archview import ArchFlag
 from ..kernel.model import FlagDef, FlagTable
 from ..kernel.paths import GENERIC
+from ..kernel.snapshot import Snapshot
 from ..result import COMMON, ArchState, Audit
 
 STATE_WORDS = ("defined", "mask", "removed", "absent", "broken", "used")
@@ -156,6 +158,7 @@ class BitName:
     symbol: bool = False  # the flag being removed
     moved_from: int | None = None  # renumbered: its bit in the base
     moved_to: int | None = None
+    origin: str = "own"  # or "generic" / "fallback": a bit the arch takes from elsewhere
 
 
 @dataclass(frozen=True)
@@ -195,11 +198,18 @@ class BitMap:
 
 
 def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
-             after: bool, clashes: set[frozenset[str]]) -> BitRow:
+             after: bool, clashes: set[frozenset[str]],
+             taken: tuple[ArchFlag, ...] = ()) -> BitRow:
+    """One row of a header's bit map; ``taken`` are the bits its arch takes
+    from the generic header (and the fallbacks), drawn apart from its own."""
     by_bit: dict[int, list[FlagDef]] = {}
     for flag in table.bits:
         if flag.value is not None and flag.alias_of is None:
             by_bit.setdefault(flag.value, []).append(flag)
+    origins = {f.name: f.origin for f in taken}
+    for f in taken:
+        if f.value is not None and f.flag.alias_of is None and f.origin == "generic":
+            by_bit.setdefault(f.value, []).append(f.flag)
     other_bits = {f.name: f.value for f in other.bits} if other else {}
     other_names: dict[int, list[str]] = {}
     for f in other.bits if other else ():
@@ -214,9 +224,12 @@ def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
         for flag in flags:
             old = other_bits.get(flag.name)
             moved = other is not None and old is not None and old != flag.value
+            origin = origins.get(flag.name, "own") if flag not in table.bits else "own"
             names.append(BitName(flag.name, flag.condition, flag.name == symbol,
                                  old if moved and after else None,
-                                 old if moved and not after else None))
+                                 old if moved and not after else None, origin))
+            if origin != "own":
+                marks.add("generic")
             if moved:
                 marks.add("moved")
             if flag.name == symbol:
@@ -226,11 +239,12 @@ def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
                         for i, a in enumerate(flags) for b in flags[:i])
             marks.add("duplicate" if clash else "exclusive")
         was: tuple[str, ...] = ()
-        if other is not None and bool(flags) != (bit in other_used):
-            if not flags:  # empty after, used before: freed by the series
+        own = [f for f in flags if f in table.bits]
+        if other is not None and bool(own) != (bit in other_used):
+            if not own and after:  # empty after, used before: freed by the series
                 marks.add("freed")
                 was = tuple(other_names.get(bit, ()))
-            elif not after:  # used before, empty after: the series frees it
+            elif own and not after:  # used before, empty after: the series frees it
                 marks.add("freed")
         if bit >= table.width:
             marks.add("out-of-range")
@@ -239,6 +253,14 @@ def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
     beyond = tuple(cell(b) for b in sorted(by_bit) if b >= table.width or b < 0)
     return BitRow(label, tuple(cell(b) for b in range(table.width)), beyond,
                   tuple(f for f in table.bits if f.value is None))
+
+
+def _taken(snapshot: Snapshot | None, table: FlagTable) -> tuple[ArchFlag, ...]:
+    """Bits an arch's own header does not define but the arch sees."""
+    view = snapshot.views.get(table.arch or "") if snapshot is not None else None
+    if view is None or not view.generic:
+        return ()
+    return tuple(f for f in view.bits if f.origin != "own")
 
 
 def build_bitmaps(audit: Audit) -> list[BitMap]:
@@ -258,10 +280,11 @@ def build_bitmaps(audit: Audit) -> list[BitMap]:
         rows, notes = [], []
         if before is not None:
             rows.append(_bit_row("before", before, symbol, after, after=False,
-                                 clashes=clashes.get(path, set())))
+                                 clashes=clashes.get(path, set()), taken=_taken(base, before)))
         if after is not None:
             rows.append(_bit_row("after" if base else "tree", after, symbol, before,
-                                 after=True, clashes=clashes.get(path, set())))
+                                 after=True, clashes=clashes.get(path, set()),
+                                 taken=_taken(head, after)))
         elif base is not None:
             notes.append("header deleted by the series")
         table = after or before
