@@ -589,6 +589,8 @@ def planted(draw: st.DrawFn) -> tuple[Layout, str]:
         assume(pairs)
         i, j = draw(st.sampled_from(pairs))
         flags[j].bit = flags[i].bit
+        if flags[j].mask in INT_MASKS and flags[j].bit >= 32:
+            flags[j].mask = "(1UL << {b})"  # one flaw at a time: not an int overflow too
     elif rule == "mask-mismatch":
         masked = [f for f in flags if f.mask]
         assume(masked)

@@ -127,7 +127,21 @@ def test_assembly_occurrences_have_no_function_and_keep_their_ifdef_guard() -> N
     found = scan_file("arch/riscv/kernel/entry.S", (
         b"#ifdef TIF_MEMDIE\n"
         b"\tandi t0, s1, _TIF_MEMDIE\n"
-        b"#endif\n"), "TIF_MEMDIE")
+        b"#endif\n"
+        b"\tandi t1, s1, _TIF_MEMDIE\n"), "TIF_MEMDIE")
+    # The #ifdef itself and the use inside its block only exist where the
+    # flag does; the use after #endif needs a definition.
     assert [(o.kind, o.function, o.guarded) for o in found] == [
-        (Kind.USE, None, True), (Kind.USE, None, False)]
-    assert [o.is_reference for o in found] == [False, True]
+        (Kind.USE, None, True), (Kind.USE, None, True), (Kind.USE, None, False)]
+    assert [o.is_reference for o in found] == [False, False, True]
+
+
+@pytest.mark.parametrize("opening, closing", [
+    ("#if defined(CONFIG_X) && defined(TIF_MEMDIE)", "#endif"),
+    ("#ifndef TIF_MEMDIE\nint none;\n#else", "#endif"),
+])
+def test_uses_in_blocks_that_need_the_flag_are_guarded(opening: str, closing: str) -> None:
+    found = scan_file("kernel/x.c", f"{opening}\nint v = TIF_MEMDIE;\n{closing}\n"
+                      "int w = TIF_MEMDIE;\n".encode(), "TIF_MEMDIE")
+    uses = [o for o in found if o.text.startswith("int")]
+    assert [o.guarded for o in uses] == [True, False]

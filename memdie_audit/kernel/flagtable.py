@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import lexer, treesitter
 from .flagexpr import Unevaluable, evaluate
@@ -19,6 +20,8 @@ _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 _FIELD_FLAGS = re.compile(rb"^(.*?)\bflags\b", re.S)
 # A bit number this large is a mask spelled without the underscore.
 _MAX_BIT = 256
+# Config-dependent mask values are listed per combination of branches, up to this many.
+_MAX_VARIANTS = 16
 
 
 @dataclass
@@ -48,6 +51,13 @@ class _RawDefine:
     column: int
 
 
+def _product_size(choices: list[list[_RawDefine]]) -> int:
+    size = 1
+    for c in choices:
+        size *= len(c)
+    return size
+
+
 def compatible(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
     """Can two preprocessor contexts be active in the same build?"""
     branches = dict(a)
@@ -65,23 +75,72 @@ def read_flag_table(path: str, data: bytes,
         by_name.setdefault(d.name, []).append(d)
 
     values: dict[tuple[str, int], int | None] = {}
+    # names a define's value depends on that have several exclusive
+    # definitions (#ifdef CONFIG_SMP / #else): its value depends on config
+    depends: dict[tuple[str, int], frozenset[str]] = {}
 
     def value_of(d: _RawDefine, seen: frozenset[str]) -> int | None:
         key = (d.name, d.line)
         if key not in values:
+            found: set[str] = set()
+
             def resolve(name: str) -> int | None:
                 if name in seen:
                     return None
                 candidates = [c for c in by_name.get(name, ()) if compatible(c.context, d.context)]
                 if candidates:
                     same = [c for c in candidates if c.context == d.context]
-                    return value_of((same or candidates)[-1], seen | {name})
+                    chosen = (same or candidates)[-1]
+                    if not same and len(candidates) > 1:
+                        found.add(name)
+                    value = value_of(chosen, seen | {name})
+                    found.update(depends.get((chosen.name, chosen.line), ()))
+                    return value
                 return (outer or {}).get(name)
             try:
                 values[key] = evaluate(d.expr, resolve)
             except (Unevaluable, RecursionError):  # a chain of names too long to follow
                 values[key] = None
+            depends[key] = frozenset(found)
         return values[key]
+
+    def forced_value(d: _RawDefine, forced: Mapping[str, _RawDefine], seen: frozenset[str]
+                     ) -> int | None:
+        """The value of ``d`` with each name of ``forced`` taken from one branch."""
+        def resolve(name: str) -> int | None:
+            if name in seen:
+                return None
+            if name in forced:
+                return forced_value(forced[name], forced, seen | {name})
+            candidates = [c for c in by_name.get(name, ()) if compatible(c.context, d.context)]
+            if candidates:
+                same = [c for c in candidates if c.context == d.context]
+                return forced_value((same or candidates)[-1], forced, seen | {name})
+            return (outer or {}).get(name)
+        try:
+            return evaluate(d.expr, resolve)
+        except (Unevaluable, RecursionError):
+            return None
+
+    def variants(d: _RawDefine) -> list[tuple[int | None, str | None]]:
+        """(value, condition) of a define whose value depends on config: one
+        per combination of the branches it depends on, where values differ."""
+        names = sorted(depends.get((d.name, d.line), ()))
+        choices = [by_name[n] for n in names]
+        if not names or _product_size(choices) > _MAX_VARIANTS:
+            return []
+        found: dict[int | None, list[str]] = {}
+        for combo in itertools.product(*choices):
+            contexts = [c.context for c in combo]
+            if not all(compatible(a, b) for i, a in enumerate(contexts) for b in contexts[:i]):
+                continue
+            value = forced_value(d, dict(zip(names, combo, strict=True)), frozenset({d.name}))
+            terms = [t for t in (d.condition, *(c.condition for c in combo)) if t]
+            found.setdefault(value, []).append(" && ".join(dict.fromkeys(terms)) or "")
+        if len(found) < 2:
+            return []
+        return [(value, " || ".join(f"({c})" if len(conds) > 1 else c for c in conds) or None)
+                for value, conds in found.items()]
 
     bits: list[FlagDef] = []
     masks: list[FlagDef] = []
@@ -92,7 +151,11 @@ def read_flag_table(path: str, data: bytes,
         alias = d.expr if _IDENT.match(d.expr) and FLAG_NAME.match(d.expr) else None
         flag = FlagDef(d.name, d.expr, value, d.line, d.condition, d.context, alias, d.column)
         is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
-        (masks if is_mask else bits).append(flag)
+        if is_mask:
+            split = variants(d)
+            masks.extend([replace(flag, value=v, condition=c) for v, c in split] or [flag])
+        else:
+            bits.append(flag)
     arch = arch_of(path)
     field_type = _flags_field_type(lexer.blank_comments(lexed))
     width = flags_width(arch, path, field_type)
