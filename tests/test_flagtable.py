@@ -100,3 +100,17 @@ def test_generic_bits_resolve_through_the_included_header() -> None:
                            {f.name: f.value for f in generic.bits + generic.masks})
     assert arch.mask("_TIF_WORK").value == 2 | 1 << 16
     assert generic.width == 32 and generic.arch == "generic"
+
+
+def test_a_mask_whose_value_depends_on_config_is_listed_per_branch() -> None:
+    header = (b"#define TIF_A 16\n#define TIF_B 17\n#define TIF_C 18\n"
+              b"#define _TIF_A (1 << TIF_A)\n#define _TIF_B (1 << TIF_B)\n"
+              b"#define _TIF_C (1 << TIF_C)\n"
+              b"#ifdef CONFIG_SMP\n# define _TIF_WORK (_TIF_A | _TIF_B)\n#else\n"
+              b"# define _TIF_WORK (_TIF_A)\n#endif\n"
+              b"#define _TIF_WORK_NEXT (_TIF_WORK | _TIF_C)\n")
+    table = read_flag_table("arch/x86/include/asm/thread_info.h", header)
+    nexts = sorted((m.value, m.condition) for m in table.masks if m.name == "_TIF_WORK_NEXT")
+    assert nexts == [(0x50000, "!(defined(CONFIG_SMP))"), (0x70000, "defined(CONFIG_SMP)")]
+    single = [m for m in table.masks if m.name == "_TIF_C"]
+    assert [(m.value, m.condition) for m in single] == [(0x40000, None)]
