@@ -3,7 +3,6 @@ untouched whatever happens."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
@@ -13,39 +12,25 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import copy_repo, demo_tree, git
+from conftest import repo_state as state
 
 from memdie_audit.cli import main
-from memdie_audit.demo_tree import build_repo, format_patch
 from memdie_audit.sources import mail as mbox_module
 
 
-@pytest.fixture
-def repo(tmp_path: Path):
-    """A private kernel repository: these tests check it stays unchanged."""
-    built = build_repo(tmp_path / "linux", series=("clean", "flawed"))
+@pytest.fixture(scope="module")
+def repo(kernel, tmp_path_factory: pytest.TempPathFactory):
+    """A private copy of the kernel repository, apart from the one other
+    tests read: each test here checks that a run leaves it unchanged."""
+    built = copy_repo(kernel, tmp_path_factory.mktemp("mbox") / "linux")
     git(built.path, "stash", "list")  # a repository as a user has it
     return built
 
 
-def state(path: Path) -> str:
-    """Everything a run could change: work tree, index, refs, reflogs, stash,
-    worktrees, config and objects, as one digest."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(str(file.relative_to(path)).encode())
-        digest.update(file.read_bytes())
-        digest.update(str(file.stat().st_mode).encode())
-    # --no-optional-locks: a status that refreshed the index would change it
-    digest.update(git(path, "--no-optional-locks", "status", "--porcelain=v2",
-                      "--branch").encode())
-    digest.update(git(path, "worktree", "list", "--porcelain").encode())
-    return digest.hexdigest()
-
-
 def write_mbox(repo, variant: str, tmp_path: Path) -> Path:
     target = tmp_path / f"{variant}.mbx"
-    target.write_bytes(format_patch(repo.path, repo.base, repo.heads[variant]))
+    target.write_bytes(demo_tree.format_patch(repo.path, repo.base, repo.heads[variant]))
     return target
 
 
