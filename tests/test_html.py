@@ -10,6 +10,7 @@ import re
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from html import unescape
 from pathlib import Path
 
@@ -76,17 +77,28 @@ def png_pixels(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(idat)
 
 
-def report(kernel, tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+def report(kernel, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, dict]:
+    """The flawed series' HTML page and, from the same run, its JSON report."""
     repo, revrange = flawed(kernel)
-    out = tmp_path / "report.html"
-    status = main([str(repo), "--series", revrange, "--format", "html", "-o", str(out), *args])
+    page, data = tmp_path / "report.html", tmp_path / "report.json"
+    status = main([str(repo), "--series", revrange, "--format", "json", "-o", str(data),
+                   "--html", str(page)])
     capsys.readouterr()
     assert status == 1  # the series is flawed
-    return out.read_text(encoding="utf-8")
+    return page.read_text(encoding="utf-8"), json.loads(data.read_text(encoding="utf-8"))
+
+
+def verdict(html: str) -> tuple[str, dict[str, int]]:
+    """The page's verdict: its word, and the counts it gives by severity."""
+    block = re.search(r'<div class="verdict">(.*?)</div>', html, re.S)
+    assert block, "the page opens with its verdict"
+    word = re.search(r'<span class="verdict-word">([^<]*)</span>', block.group(1))
+    counts = re.findall(r'<span class="count sev-(\w+)">(\d+) \1s?</span>', block.group(1))
+    return (word.group(1) if word else ""), {severity: int(n) for severity, n in counts}
 
 
 def test_report_is_self_contained(kernel, tmp_path: Path, capsys) -> None:
-    html = report(kernel, tmp_path, capsys)
+    html, _ = report(kernel, tmp_path, capsys)
     assert not re.search(r"(?i)\b(?:https?|ftp|wss?):", html), "no URL may reach the network"
     assert not re.search(r"(?i)<link\b|<img\b|<iframe\b|\bsrc=|@import|url\(", html)
     assert html.count("<script>") == 1 and html.count("<style>") == 1
@@ -97,14 +109,26 @@ def test_report_is_self_contained(kernel, tmp_path: Path, capsys) -> None:
 
 
 def test_report_reads_without_javascript(kernel, tmp_path: Path, capsys) -> None:
-    html = report(kernel, tmp_path, capsys)
+    html, expected = report(kernel, tmp_path, capsys)
+    summary = expected["summary"]
+    assert summary["errors"] == sum(f["severity"] == "error" for f in expected["findings"]) > 0
+    # The verdict and its counts are the audit's, and so is the tally by rule.
+    assert verdict(html) == ("Not clean", {"error": summary["errors"],
+                                           "warning": summary["warnings"],
+                                           "note": summary["notes"]})
+    tally = re.findall(r'<li><span class="badge sev-(\w+)">\1</span> <code>([\w-]+)</code> '
+                       r'× (\d+)</li>', html)
+    assert sorted((rule, severity, int(n)) for severity, rule, n in tally) == sorted(
+        (rule, severity, n) for (rule, severity), n in
+        Counter((f["rule"], f["severity"]) for f in expected["findings"]).items())
     # The filter form is hidden until the script shows it; every finding is
     # in the page in text-report order.
     assert re.search(r'<form id="filters" class="filters" hidden>', html)
     findings = re.findall(r'<article class="finding sev-(\w+)"', html)
-    assert findings and findings == sorted(findings, key=lambda s: -Severity(s).rank)
-    assert "Not clean" in html and "error" in html
-    assert "<table class=\"matrix\">" in html and 'class="bitmap"' in html
+    assert len(findings) == len(expected["findings"])
+    assert findings == sorted(findings, key=lambda s: -Severity(s).rank)
+    assert html.count('<table class="matrix">') == 1
+    assert html.count('class="bitmap"') == len({t["path"] for t in expected["flag_tables"]})
 
 
 def test_browser_renders_matrix_bitmaps_and_findings(kernel, tmp_path: Path, capsys) -> None:
@@ -208,7 +232,11 @@ def test_tree_audit_report(tmp_path: Path, capsys) -> None:
     assert main([str(tmp_path / "t"), "--format", "html", "-o", str(out)]) == 1
     capsys.readouterr()
     html = out.read_text(encoding="utf-8")
-    assert 'id="commits"' not in html and "Not clean" in html
+    assert 'id="commits"' not in html
+    # The one error: TIF_A and TIF_B share bit 3.
+    assert verdict(html) == ("Not clean", {"error": 1, "warning": 0, "note": 0})
+    assert re.findall(r'<article class="finding sev-(\w+)"[^>]*data-rule="([\w-]+)"', html) == [
+        ("error", "duplicate-bit")]
     assert re.search(r'<div class="archcell"><span class="arch">foo</span>', html)
     assert 'class="bit duplicate' in html  # TIF_A and TIF_B share bit 3
     assert "DUPLICATE" in html
