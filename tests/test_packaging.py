@@ -12,7 +12,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from importlib import metadata
 from pathlib import Path
@@ -136,7 +135,9 @@ def test_installed_distribution_is_this_version_with_its_console_script() -> Non
     assert dist.version == memdie_audit.__version__
     scripts = {ep.name: ep.value for ep in dist.entry_points if ep.group == "console_scripts"}
     assert scripts == CONSOLE_SCRIPTS
-    script = Path(sysconfig.get_path("scripts")) / "memdie-audit"
-    done = subprocess.run([str(script), "--version"], capture_output=True, text=True,
-                          timeout=60)
+    # The script pip wrote, wherever its scheme put it (RECORD lists it).
+    script = [f for f in dist.files or () if f.name == "memdie-audit"]
+    assert len(script) == 1, "pip installed no memdie-audit script"
+    done = subprocess.run([str(dist.locate_file(script[0])), "--version"],
+                          capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout.strip()) == (0, f"memdie-audit {dist.version}")
