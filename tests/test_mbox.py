@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -76,11 +77,13 @@ def test_base_option_overrides_and_replaces_a_missing_base_commit(repo, tmp_path
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "the mbox is empty"),
-    (os.urandom(4096), "no 'base-commit:' line"),
+    # The same noise on every run and in every test worker (xdist compares
+    # the collected ids, and a failure must be reproducible).
+    (random.Random(4096).randbytes(4096), "no 'base-commit:' line"),
     (b"From nobody Mon Sep 17 00:00:00 2001\nSubject: hello\n\njust words\n"
      b"base-commit: {base}\n", "no patches found"),
     (b"base-commit: 1234567890abcdef1234567890abcdef12345678\n", "is not in"),
-])
+], ids=["empty", "noise", "no-patches", "unknown-base"])
 def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content, message):
     before = state(repo.path)
     target = tmp_path / "bad.mbx"
