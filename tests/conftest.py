@@ -1,13 +1,23 @@
 """Shared fixtures: git isolated from the machine's config, and kernel-like
-repositories built by the project's own fixture builder."""
+repositories built by the project's own fixture builder.
+
+The builder is imported here and nowhere else in the tests (``from conftest
+import demo_tree``), so moving or renaming its package changes one line.
+Its repository is built once per session and shared read-only (``kernel``);
+a test that must change a repository works on ``copy_repo(kernel, ...)``.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from memdie_audit import demo_tree
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -51,10 +61,36 @@ def make_repo(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
+def repo_state(path: Path) -> str:
+    """Everything a run could change in a repository: work tree, index, refs,
+    reflogs, stash, worktrees, config and objects, as one digest."""
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path)).encode())
+        digest.update(file.read_bytes())
+        digest.update(str(file.stat().st_mode).encode())
+    # --no-optional-locks: a status that refreshed the index would change it
+    digest.update(git(path, "--no-optional-locks", "status", "--porcelain=v2",
+                      "--branch").encode())
+    digest.update(git(path, "worktree", "list", "--porcelain").encode())
+    return digest.hexdigest()
+
+
+def copy_repo(built: demo_tree.FixtureRepo, dest: Path) -> demo_tree.FixtureRepo:
+    """A private copy of a built repository, refs, config and all (``cp -a``
+    of a few megabytes: cheaper than building it again)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-a", str(built.path), str(dest)], check=True)
+    return dataclasses.replace(built, path=dest)
+
+
 @pytest.fixture(scope="session")
 def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
-    """The fixture builder's kernel-like repository with every series variant.
-    Shared: tests must not change it (the tool never does)."""
-    from memdie_audit.demo_tree import build_repo
-
-    return build_repo(tmp_path_factory.mktemp("kernel") / "linux")
+    """The fixture builder's kernel-like repository with every series variant,
+    built once. Shared: no test may change it (the tool never does), and the
+    session checks at its end that none did."""
+    built = demo_tree.build_repo(tmp_path_factory.mktemp("kernel") / "linux")
+    before = repo_state(built.path)
+    yield built
+    assert repo_state(built.path) == before, (
+        "a test changed the shared kernel repository: work on copy_repo(kernel, ...)")

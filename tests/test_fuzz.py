@@ -25,12 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, git, make_repo
+from conftest import commit_all, demo_tree, git, make_repo
+from conftest import repo_state as state
 from mutate import FILE_MUTATIONS, MBOX_MUTATIONS, fragments, git_tokens, plain_tokens
-from test_mbox import state
 
 from memdie_audit.cli import main
-from memdie_audit.demo_tree import build_repo, format_patch
 
 # MEMDIE_FUZZ_SEEDS=100:400 explores other seeds (by hand; CI runs the defaults).
 _FIRST, _, _LAST = os.environ.get("MEMDIE_FUZZ_SEEDS", "").partition(":")
@@ -46,9 +45,10 @@ STATUSES: Counter[tuple[str, int]] = Counter()
 
 
 @pytest.fixture(scope="module")
-def pristine(tmp_path_factory: pytest.TempPathFactory):
-    """The fixture kernel with the clean series; only ever cloned or read."""
-    return build_repo(tmp_path_factory.mktemp("fuzz") / "linux", series=("clean",))
+def pristine(kernel):
+    """The shared fixture kernel (the clean series is the one mailed); only
+    ever cloned or read."""
+    return kernel
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -328,7 +328,8 @@ def test_damaged_tree(pristine, tmp_path: Path, scratch_tmp: Path, capsys, seed:
 
     # The same damaged commits, mailed: binary patches, symlinks, gitlinks, CRLF, NULs.
     mailed = tmp_path / "series.mbx"
-    mailed.write_bytes(format_patch(repo, git(repo, "rev-parse", "master").strip(), "scratch"))
+    mailed.write_bytes(demo_tree.format_patch(repo, git(repo, "rev-parse", "master").strip(),
+                                              "scratch"))
     # state() runs git status, which may rewrite an index whose entries are
     # racily clean (a same-size edit in the second of the commit): settle it first.
     state(repo)
@@ -357,7 +358,7 @@ def test_damaged_tree(pristine, tmp_path: Path, scratch_tmp: Path, capsys, seed:
 
 @pytest.fixture(scope="module")
 def mailed(pristine) -> bytes:
-    return format_patch(pristine.path, pristine.base, pristine.heads["clean"])
+    return demo_tree.format_patch(pristine.path, pristine.base, pristine.heads["clean"])
 
 
 @pytest.fixture(scope="module")

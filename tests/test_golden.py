@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import demo_tree
 
 from memdie_audit import __version__
 from memdie_audit.cli import main
@@ -62,10 +63,8 @@ def test_series_audit_matches_golden(kernel, tmp_path: Path, variant: str) -> No
 
 @pytest.mark.parametrize("variant", ("clean", "flawed"))
 def test_mbox_audit_matches_golden(kernel, tmp_path: Path, variant: str) -> None:
-    from memdie_audit.demo_tree import format_patch
-
     mailed = tmp_path / f"{variant}.mbx"
-    mailed.write_bytes(format_patch(kernel.path, kernel.base, kernel.heads[variant]))
+    mailed.write_bytes(demo_tree.format_patch(kernel.path, kernel.base, kernel.heads[variant]))
     for fmt, suffix in FORMATS.items():
         out = tmp_path / f"out.{suffix}"
         _run([str(kernel.path), "--mbox", str(mailed), "--format", fmt], out)

@@ -10,6 +10,7 @@ import re
 import struct
 import subprocess
 import zlib
+from collections import Counter
 from html import unescape
 from pathlib import Path
 
@@ -38,37 +39,9 @@ BASE_FILES = {
 }
 
 
-@dataclasses.dataclass
-class SeriesRepo:
-    path: Path
-    revrange: str
-
-
-def series_repo(root: Path) -> SeriesRepo:
-    """A repository with a flawed removal series: the project's kernel
-    fixture where it is available, else a two-arch tree built here."""
-    try:
-        from memdie_audit.demo_tree import build_repo
-    except ImportError:
-        build_repo = None
-    if build_repo is not None:
-        repo = build_repo(root / "linux", series=("flawed",))
-        return SeriesRepo(Path(repo.path), repo.revrange("flawed"))
-    repo = make_repo(root / "linux", BASE_FILES)
-    base = git(repo, "rev-parse", "HEAD").strip()
-    # 1: foo loses bit and mask, but renumbers TIF_NOTSC into the freed bit;
-    #    bar keeps its mask; mm/ still uses the flag: a bisect break.
-    write_tree(repo, {
-        "arch/foo/include/asm/thread_info.h": HEADER.replace(
-            "#define TIF_MEMDIE\t\t4\t/* OOM victim */\n", "").replace(
-            "NOTSC\t\t5", "NOTSC\t\t4").replace("#define _TIF_MEMDIE\t\t(1 << TIF_MEMDIE)\n", ""),
-        "arch/bar/include/asm/thread_info.h": HEADER.replace(
-            "#define TIF_MEMDIE\t\t4\t/* OOM victim */\n", "").replace("NOTSC\t\t5", "NOTSC\t\t6"),
-    })
-    commit_all(repo, "arch: get rid of TIF_MEMDIE")
-    write_tree(repo, {"mm/oom_kill.c": "void exit_oom_victim(void)\n{\n}\n"})
-    head = commit_all(repo, "mm, oom: stop using TIF_MEMDIE")
-    return SeriesRepo(repo, f"{base}..{head}")
+def flawed(kernel) -> tuple[Path, str]:
+    """The shared kernel repository and the range of its flawed removal series."""
+    return kernel.path, kernel.revrange("flawed")
 
 
 def chromium_or_skip() -> str:
@@ -104,18 +77,28 @@ def png_pixels(data: bytes) -> tuple[int, int, bytes]:
     return width, height, zlib.decompress(idat)
 
 
-def report(tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
-    repo = series_repo(tmp_path)
-    out = tmp_path / "report.html"
-    status = main([str(repo.path), "--series", repo.revrange, "--format", "html",
-                   "-o", str(out), *args])
+def report(kernel, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, dict]:
+    """The flawed series' HTML page and, from the same run, its JSON report."""
+    repo, revrange = flawed(kernel)
+    page, data = tmp_path / "report.html", tmp_path / "report.json"
+    status = main([str(repo), "--series", revrange, "--format", "json", "-o", str(data),
+                   "--html", str(page)])
     capsys.readouterr()
     assert status == 1  # the series is flawed
-    return out.read_text(encoding="utf-8")
+    return page.read_text(encoding="utf-8"), json.loads(data.read_text(encoding="utf-8"))
 
 
-def test_report_is_self_contained(tmp_path: Path, capsys) -> None:
-    html = report(tmp_path, capsys)
+def verdict(html: str) -> tuple[str, dict[str, int]]:
+    """The page's verdict: its word, and the counts it gives by severity."""
+    block = re.search(r'<div class="verdict">(.*?)</div>', html, re.S)
+    assert block, "the page opens with its verdict"
+    word = re.search(r'<span class="verdict-word">([^<]*)</span>', block.group(1))
+    counts = re.findall(r'<span class="count sev-(\w+)">(\d+) \1s?</span>', block.group(1))
+    return (word.group(1) if word else ""), {severity: int(n) for severity, n in counts}
+
+
+def test_report_is_self_contained(kernel, tmp_path: Path, capsys) -> None:
+    html, _ = report(kernel, tmp_path, capsys)
     assert not re.search(r"(?i)\b(?:https?|ftp|wss?):", html), "no URL may reach the network"
     assert not re.search(r"(?i)<link\b|<img\b|<iframe\b|\bsrc=|@import|url\(", html)
     assert html.count("<script>") == 1 and html.count("<style>") == 1
@@ -125,22 +108,34 @@ def test_report_is_self_contained(tmp_path: Path, capsys) -> None:
     assert "default-src 'none'" in policy and "unsafe-inline" not in policy
 
 
-def test_report_reads_without_javascript(tmp_path: Path, capsys) -> None:
-    html = report(tmp_path, capsys)
+def test_report_reads_without_javascript(kernel, tmp_path: Path, capsys) -> None:
+    html, expected = report(kernel, tmp_path, capsys)
+    summary = expected["summary"]
+    assert summary["errors"] == sum(f["severity"] == "error" for f in expected["findings"]) > 0
+    # The verdict and its counts are the audit's, and so is the tally by rule.
+    assert verdict(html) == ("Not clean", {"error": summary["errors"],
+                                           "warning": summary["warnings"],
+                                           "note": summary["notes"]})
+    tally = re.findall(r'<li><span class="badge sev-(\w+)">\1</span> <code>([\w-]+)</code> '
+                       r'× (\d+)</li>', html)
+    assert sorted((rule, severity, int(n)) for severity, rule, n in tally) == sorted(
+        (rule, severity, n) for (rule, severity), n in
+        Counter((f["rule"], f["severity"]) for f in expected["findings"]).items())
     # The filter form is hidden until the script shows it; every finding is
     # in the page in text-report order.
     assert re.search(r'<form id="filters" class="filters" hidden>', html)
     findings = re.findall(r'<article class="finding sev-(\w+)"', html)
-    assert findings and findings == sorted(findings, key=lambda s: -Severity(s).rank)
-    assert "Not clean" in html and "error" in html
-    assert "<table class=\"matrix\">" in html and 'class="bitmap"' in html
+    assert len(findings) == len(expected["findings"])
+    assert findings == sorted(findings, key=lambda s: -Severity(s).rank)
+    assert html.count('<table class="matrix">') == 1
+    assert html.count('class="bitmap"') == len({t["path"] for t in expected["flag_tables"]})
 
 
-def test_browser_renders_matrix_bitmaps_and_findings(tmp_path: Path, capsys) -> None:
+def test_browser_renders_matrix_bitmaps_and_findings(kernel, tmp_path: Path, capsys) -> None:
     chromium_or_skip()
-    repo = series_repo(tmp_path)
+    repo, revrange = flawed(kernel)
     page = tmp_path / "report.html"
-    assert main([str(repo.path), "--series", repo.revrange, "--format", "json",
+    assert main([str(repo), "--series", revrange, "--format", "json",
                  "-o", str(tmp_path / "report.json"), "--html", str(page)]) == 1
     capsys.readouterr()
     expected = json.loads((tmp_path / "report.json").read_text())
@@ -237,16 +232,19 @@ def test_tree_audit_report(tmp_path: Path, capsys) -> None:
     assert main([str(tmp_path / "t"), "--format", "html", "-o", str(out)]) == 1
     capsys.readouterr()
     html = out.read_text(encoding="utf-8")
-    assert 'id="commits"' not in html and "Not clean" in html
+    assert 'id="commits"' not in html
+    # The one error: TIF_A and TIF_B share bit 3.
+    assert verdict(html) == ("Not clean", {"error": 1, "warning": 0, "note": 0})
+    assert re.findall(r'<article class="finding sev-(\w+)"[^>]*data-rule="([\w-]+)"', html) == [
+        ("error", "duplicate-bit")]
     assert re.search(r'<div class="archcell"><span class="arch">foo</span>', html)
     assert 'class="bit duplicate' in html  # TIF_A and TIF_B share bit 3
     assert "DUPLICATE" in html
     assert re.search(r"<b>definition</b> \(2\)", html)
 
 
-def test_findings_show_their_source_lines_from_their_commit(tmp_path: Path) -> None:
-    repo = series_repo(tmp_path)
-    audit = audit_series(repo.path, repo.revrange)
+def test_findings_show_their_source_lines_from_their_commit(kernel) -> None:
+    audit = audit_series(kernel.path, kernel.revrange("flawed"))
     located = [f for f in audit.findings if f.path and f.line]
     assert located and all(audit.source_lines(f) for f in located)
     for f in located:
@@ -258,9 +256,8 @@ def test_findings_show_their_source_lines_from_their_commit(tmp_path: Path) -> N
     assert "source not available" not in html
 
 
-def test_matrix_cells_come_from_the_states_the_walk_recorded(tmp_path: Path) -> None:
-    repo = series_repo(tmp_path)
-    audit = audit_series(repo.path, repo.revrange)
+def test_matrix_cells_come_from_the_states_the_walk_recorded(kernel) -> None:
+    audit = audit_series(kernel.path, kernel.revrange("flawed"))
     breaking = [c for c in audit.commits[:-1]
                 if any(s.state == "broken" for s in c.arch_states.values())]
     assert breaking  # the flawed series breaks the build on the way
@@ -278,10 +275,11 @@ def test_matrix_cells_come_from_the_states_the_walk_recorded(tmp_path: Path) -> 
     assert matrix.count("st-unknown") == (len(audit.commits) - 1) * len(audit.head_states)
 
 
-def test_html_option_writes_the_page_besides_the_main_report(tmp_path: Path, capsys) -> None:
-    repo = series_repo(tmp_path)
+def test_html_option_writes_the_page_besides_the_main_report(kernel, tmp_path: Path,
+                                                            capsys) -> None:
+    repo, revrange = flawed(kernel)
     page = tmp_path / "page.html"
-    status = main([str(repo.path), "--series", repo.revrange, "--html", str(page)])
+    status = main([str(repo), "--series", revrange, "--html", str(page)])
     out, err = capsys.readouterr()
     assert status == 1
     assert out.rstrip().splitlines()[-1].startswith("total: ")  # the text report, as usual

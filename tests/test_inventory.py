@@ -7,11 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import demo_tree, git
 from mutate import git_tokens
 
 from memdie_audit.api import audit_source
-from memdie_audit.demo_tree import HOSTILE_PATH
 from memdie_audit.kernel.model import Kind
 from memdie_audit.result import Severity
 from memdie_audit.sources.trees import GitTree, PlainTree, open_source
@@ -60,8 +59,8 @@ def test_uses_name_their_function(kernel) -> None:
 def test_hostile_c_falls_back_with_a_note(kernel) -> None:
     audit = audit_source(GitTree(kernel.path, kernel.base), "TIF_MEMDIE")
     notes = [f for f in audit.findings if f.rule == "parse-fallback"]
-    assert [f.path for f in notes] == [HOSTILE_PATH]
-    hostile = audit.head.occurrences[HOSTILE_PATH]
+    assert [f.path for f in notes] == [demo_tree.HOSTILE_PATH]
+    hostile = audit.head.occurrences[demo_tree.HOSTILE_PATH]
     assert any(o.fallback and o.kind is Kind.USE for o in hostile)
 
 

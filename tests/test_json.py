@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from conftest import demo_tree
 
 from memdie_audit.cli import main
 from memdie_audit.report.json import SCHEMA_VERSION
@@ -41,13 +42,11 @@ def test_series_reports_validate(kernel, capsys, variant: str) -> None:
 
 
 def test_tree_and_mbox_reports_validate(kernel, capsys, tmp_path: Path) -> None:
-    from memdie_audit.demo_tree import format_patch
-
     tree = run(capsys, str(kernel.path), "--rev", kernel.base)
     jsonschema.validate(tree, schema(), cls=jsonschema.Draft202012Validator)
     assert tree["mode"] == "tree" and tree["commits"] == [] and tree["intent"] == {}
     mailed = tmp_path / "s.mbx"
-    mailed.write_bytes(format_patch(kernel.path, kernel.base, kernel.heads["flawed"]))
+    mailed.write_bytes(demo_tree.format_patch(kernel.path, kernel.base, kernel.heads["flawed"]))
     jsonschema.validate(run(capsys, str(kernel.path), "--mbox", str(mailed)), schema(),
                         cls=jsonschema.Draft202012Validator)
 

@@ -17,18 +17,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import demo_tree
 
 from memdie_audit.demo_tree import (
-    HOSTILE_PATH,
     SERIES,
-    STALE_PATH,
     Expect,
-    FixtureRepo,
     SeriesSpec,
-    build_repo,
-    format_patch,
-    hostile_line,
-    write_tree,
 )
 
 # The benchmark padding lives with the benchmarks, outside the package.
@@ -58,8 +52,9 @@ def show(repo: Path, rev: str, path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> FixtureRepo:
-    return build_repo(tmp_path_factory.mktemp("linux") / "linux")
+def repo(kernel) -> demo_tree.FixtureRepo:
+    """The session's shared build, every variant: these tests only read it."""
+    return kernel
 
 
 # -- an independent reader of flag headers ------------------------------------
@@ -121,7 +116,7 @@ def _problems(text: str, width: int) -> list[str]:
 
 # -- the base tree ------------------------------------------------------------
 
-def test_tree_has_a_flag_header_per_arch(repo: FixtureRepo) -> None:
+def test_tree_has_a_flag_header_per_arch(repo: demo_tree.FixtureRepo) -> None:
     headers = git(repo.path, "ls-files", "arch/*/include/asm/thread_info*.h").split()
     with_bits = [h for h in headers if _flag_table((repo.path / h).read_text())[0]]
     assert len(with_bits) >= 30
@@ -132,7 +127,7 @@ def test_tree_has_a_flag_header_per_arch(repo: FixtureRepo) -> None:
     assert all((repo.path / f"arch/{a}/Kconfig").is_file() for a in repo.arches)
 
 
-def test_grep_finds_the_flag_everywhere_the_real_tree_has_it(repo: FixtureRepo) -> None:
+def test_grep_finds_the_flag_everywhere_the_real_tree_has_it(repo: demo_tree.FixtureRepo) -> None:
     tops = {hit.split("/", 1)[0] for hit in grep_hits(repo.path)}
     assert {"mm", "kernel", "arch", "Documentation", "fs", "include"} <= tops
     files = set(git(repo.path, "grep", "-l", "-w", "-e", SYM[0], "-e", SYM[1]).split())
@@ -140,7 +135,7 @@ def test_grep_finds_the_flag_everywhere_the_real_tree_has_it(repo: FixtureRepo) 
     assert len(files) / total < 0.15  # candidates are a small fraction
 
 
-def test_arch_facts_match_the_headers(repo: FixtureRepo) -> None:
+def test_arch_facts_match_the_headers(repo: demo_tree.FixtureRepo) -> None:
     generic = [a for a, f in repo.arches.items() if f.generic_bits]
     assert len(generic) >= 2
     for arch, facts in repo.arches.items():
@@ -157,7 +152,7 @@ def test_arch_facts_match_the_headers(repo: FixtureRepo) -> None:
     assert repo.arches["ia64"].flags_width == 32
 
 
-def test_every_mask_idiom_and_layout_quirk_is_present(repo: FixtureRepo) -> None:
+def test_every_mask_idiom_and_layout_quirk_is_present(repo: demo_tree.FixtureRepo) -> None:
     text = "\n".join((repo.path / h).read_text() for a in repo.arches.values() for h in a.headers)
     for idiom in (r"\(1<<TIF_", r"\(1 << TIF_", r"\+\(1 << TIF_", r"\(1UL << TIF_",
                   r"\bBIT\(TIF_", r"_BITUL\(TIF_", r"\(_AC\(1,UL\) << TIF_",
@@ -169,7 +164,7 @@ def test_every_mask_idiom_and_layout_quirk_is_present(repo: FixtureRepo) -> None
         assert re.search(idiom, text), idiom
 
 
-def test_base_tree_is_consistent(repo: FixtureRepo) -> None:
+def test_base_tree_is_consistent(repo: demo_tree.FixtureRepo) -> None:
     shared = 0
     for facts in repo.arches.values():
         texts = {h: (repo.path / h).read_text() for h in facts.headers}
@@ -183,7 +178,7 @@ def test_base_tree_is_consistent(repo: FixtureRepo) -> None:
     assert shared == 1  # powerpc: one bit, two exclusive #if arms
 
 
-def test_users_sit_in_named_functions_and_parse(repo: FixtureRepo) -> None:
+def test_users_sit_in_named_functions_and_parse(repo: demo_tree.FixtureRepo) -> None:
     tree_sitter = pytest.importorskip("tree_sitter")
     tsc = pytest.importorskip("tree_sitter_c")
     parser = tree_sitter.Parser(tree_sitter.Language(tsc.language()))
@@ -197,7 +192,7 @@ def test_users_sit_in_named_functions_and_parse(repo: FixtureRepo) -> None:
             if node.text not in (b"TIF_MEMDIE", b"_TIF_MEMDIE"):
                 continue
             line = node.start_point[0] + 1
-            hostile = path == HOSTILE_PATH and line == hostile_line()
+            hostile = path == demo_tree.HOSTILE_PATH and line == demo_tree.hostile_line()
             assert _under_error(node) == hostile, f"{path}:{line}"
             if path.endswith(".c") and not hostile:
                 assert _function_of(node), f"{path}:{line} is outside any function"
@@ -232,7 +227,7 @@ def _under_error(node: Any) -> bool:
     return False
 
 
-def test_byte_level_quirks(repo: FixtureRepo) -> None:
+def test_byte_level_quirks(repo: demo_tree.FixtureRepo) -> None:
     freezer = (repo.path / "kernel/freezer.c").read_bytes()
     with pytest.raises(UnicodeDecodeError):
         freezer.decode("utf-8")
@@ -241,7 +236,7 @@ def test_byte_level_quirks(repo: FixtureRepo) -> None:
     assert b"TIF_MEMDIE" in cpuset and cpuset.count(b"\r\n") == cpuset.count(b"\n")
 
 
-def test_assembly_uses_masks_bit_numbers_and_line_comments(repo: FixtureRepo) -> None:
+def test_assembly_uses_masks_bit_numbers_and_line_comments(repo: demo_tree.FixtureRepo) -> None:
     asm = [h for h in grep_hits(repo.path) if h.split(":", 1)[0].endswith(".S")]
     mask_users = {h.split("/")[1] for h in asm if re.search(r"\b_TIF_MEMDIE\b", h)}
     assert len(mask_users) >= 2
@@ -250,8 +245,8 @@ def test_assembly_uses_masks_bit_numbers_and_line_comments(repo: FixtureRepo) ->
     assert any(re.search(r"\S\s+# .*TIF_MEMDIE", h) for h in asm)  # x86 '#' after code
 
 
-def test_write_tree_writes_the_base_commit(repo: FixtureRepo, tmp_path: Path) -> None:
-    facts = write_tree(tmp_path)
+def test_write_tree_writes_the_base_commit(repo: demo_tree.FixtureRepo, tmp_path: Path) -> None:
+    facts = demo_tree.write_tree(tmp_path)
     written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert written == sorted(git(repo.path, "ls-files").split())
     assert all((tmp_path / p).read_bytes() == (repo.path / p).read_bytes() for p in written)
@@ -260,9 +255,9 @@ def test_write_tree_writes_the_base_commit(repo: FixtureRepo, tmp_path: Path) ->
 
 # -- the series ---------------------------------------------------------------
 
-def test_each_variant_is_a_branch_with_its_commits(repo: FixtureRepo) -> None:
+def test_each_variant_is_a_branch_with_its_commits(repo: demo_tree.FixtureRepo) -> None:
     assert git(repo.path, "rev-parse", "master").strip() == repo.base
-    for name, spec in SERIES.items():
+    for name, spec in demo_tree.SERIES.items():
         head = git(repo.path, "rev-parse", f"series/{name}").strip()
         assert head == repo.heads[name]
         first_parent = git(repo.path, "rev-list", "--first-parent", "--reverse",
@@ -272,13 +267,14 @@ def test_each_variant_is_a_branch_with_its_commits(repo: FixtureRepo) -> None:
         assert tuple(subjects) == spec.subjects
         merges = git(repo.path, "rev-list", "--merges", repo.revrange(name)).split()
         assert len(merges) == (1 if name == "merge" else 0)
-    assert len(SERIES["clean"].subjects) == 4 and len(SERIES["flawed"].subjects) == 8
+    assert len(demo_tree.SERIES["clean"].subjects) == 4
+    assert len(demo_tree.SERIES["flawed"].subjects) == 8
 
 
-def test_clean_series_leaves_only_the_stale_comment(repo: FixtureRepo) -> None:
+def test_clean_series_leaves_only_the_stale_comment(repo: demo_tree.FixtureRepo) -> None:
     for name in ("clean", "merge", "bisect-break"):
         hits = grep_hits(repo.path, repo.heads[name])
-        assert [h.split(":")[0] for h in hits] == [STALE_PATH], name
+        assert [h.split(":")[0] for h in hits] == [demo_tree.STALE_PATH], name
     base = {h: _flag_table(show(repo.path, repo.base, h))[0] for a in repo.arches.values()
             for h in a.headers}
     for header, bits in base.items():
@@ -287,29 +283,29 @@ def test_clean_series_leaves_only_the_stale_comment(repo: FixtureRepo) -> None:
         assert after == bits, header  # the bit is freed, nothing else moves
 
 
-def test_broken_variants_show_their_flaw(repo: FixtureRepo) -> None:
+def test_broken_variants_show_their_flaw(repo: demo_tree.FixtureRepo) -> None:
     def files_at(name: str) -> set[str]:
         return {h.split(":")[0] for h in grep_hits(repo.path, repo.heads[name])}
 
     sparc64, um = "arch/sparc/include/asm/thread_info_64.h", "arch/um/include/asm/thread_info.h"
-    assert files_at("forgot-arch") == {STALE_PATH, sparc64}
-    assert files_at("kept-mask") == {STALE_PATH, um}
+    assert files_at("forgot-arch") == {demo_tree.STALE_PATH, sparc64}
+    assert files_at("kept-mask") == {demo_tree.STALE_PATH, um}
     assert "#define _TIF_MEMDIE" in show(repo.path, repo.heads["kept-mask"], um)
-    assert files_at("reintroduced") == {STALE_PATH, "mm/vmscan.c"}
-    assert files_at("asm-only") == {STALE_PATH, "arch/avr32/kernel/entry-avr32b.S"}
+    assert files_at("reintroduced") == {demo_tree.STALE_PATH, "mm/vmscan.c"}
+    assert files_at("asm-only") == {demo_tree.STALE_PATH, "arch/avr32/kernel/entry-avr32b.S"}
     asm_commit = repo.commits["asm-only"][2]
     touched = git(repo.path, "show", "--format=", "--name-only", asm_commit).split()
     assert touched and all(p.endswith(".S") for p in touched)
-    assert files_at("flawed") == {STALE_PATH, sparc64, um, "mm/vmscan.c",
+    assert files_at("flawed") == {demo_tree.STALE_PATH, sparc64, um, "mm/vmscan.c",
                                   "arch/avr32/kernel/entry-avr32b.S"}
 
 
-def test_bisect_break_deletes_definitions_before_users(repo: FixtureRepo) -> None:
+def test_bisect_break_deletes_definitions_before_users(repo: demo_tree.FixtureRepo) -> None:
     first, *_, last = repo.commits["bisect-break"]
     at_first = grep_hits(repo.path, first)
     assert not any(re.search(r"#\s*define _?TIF_MEMDIE", h) for h in at_first)
     assert any(h.startswith("mm/") for h in at_first)
-    assert [h.split(":")[0] for h in grep_hits(repo.path, last)] == [STALE_PATH]
+    assert [h.split(":")[0] for h in grep_hits(repo.path, last)] == [demo_tree.STALE_PATH]
 
 
 @pytest.mark.parametrize("name, header, expected", [
@@ -319,7 +315,7 @@ def test_bisect_break_deletes_definitions_before_users(repo: FixtureRepo) -> Non
      ["mask-mismatch _TIF_SECCOMP<<TIF_SYSCALL_TRACEPOINT"]),
     ("flawed", "arch/ia64/include/asm/thread_info.h", ["bit-range TIF_RESTORE_RSE=33"]),
 ])
-def test_layout_errors_appear_where_promised(repo: FixtureRepo, name: str, header: str,
+def test_layout_errors_appear_where_promised(repo: demo_tree.FixtureRepo, name: str, header: str,
                                              expected: list[str]) -> None:
     arch = header.split("/")[1]
     width = repo.arches[arch].widths[header]
@@ -327,9 +323,9 @@ def test_layout_errors_appear_where_promised(repo: FixtureRepo, name: str, heade
     assert _problems(show(repo.path, repo.heads[name], header), width) == expected
 
 
-def test_expectations_name_real_paths_and_commits(repo: FixtureRepo) -> None:
+def test_expectations_name_real_paths_and_commits(repo: demo_tree.FixtureRepo) -> None:
     files = set(git(repo.path, "ls-files").split())
-    for name, spec in SERIES.items():
+    for name, spec in demo_tree.SERIES.items():
         assert spec.expected and spec.description
         for e in spec.expected:
             assert e.path is None or e.path in files, (name, e)
@@ -337,17 +333,18 @@ def test_expectations_name_real_paths_and_commits(repo: FixtureRepo) -> None:
             assert e.arch is None or e.arch in repo.arches
 
 
-def test_expect_matching_rules(repo: FixtureRepo) -> None:
+def test_expect_matching_rules(repo: demo_tree.FixtureRepo) -> None:
     shas = repo.commits["flawed"]
-    e = Expect("reintroduced", "mm/vmscan.c", None, 5)
+    e = demo_tree.Expect("reintroduced", "mm/vmscan.c", None, 5)
     assert e.matches({"rule": "reintroduced", "path": "mm/vmscan.c", "commit": 5})
     assert e.matches({"rule": "reintroduced", "path": "mm/vmscan.c", "commit": shas[4]}, shas)
     assert not e.matches({"rule": "reintroduced", "path": "mm/vmscan.c", "commit": shas[3]}, shas)
     assert not e.matches({"rule": "reintroduced", "path": "mm/vmscan.c", "commit": None})
-    leftover = Expect("leftover-use", "mm/vmscan.c", None, 5)
+    leftover = demo_tree.Expect("leftover-use", "mm/vmscan.c", None, 5)
     assert leftover.matches({"rule": "leftover-use", "path": "mm/vmscan.c", "commit": None})
-    missing = SERIES["clean"].unmatched([{"rule": "leftover-use", "path": STALE_PATH}])
-    assert missing == list(SERIES["clean"].expected)
+    missing = demo_tree.SERIES["clean"].unmatched([{"rule": "leftover-use",
+                                                     "path": demo_tree.STALE_PATH}])
+    assert missing == list(demo_tree.SERIES["clean"].expected)
 
 
 def test_absent_findings_and_no_errors() -> None:
@@ -364,7 +361,7 @@ def test_absent_findings_and_no_errors() -> None:
 # -- building -----------------------------------------------------------------
 
 def test_build_is_reproducible_and_ignores_user_config(
-        repo: FixtureRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        repo: demo_tree.FixtureRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     hostile = tmp_path / "gitconfig"
     hostile.write_text("[core]\n\tautocrlf = true\n[init]\n\tdefaultBranch = trunk\n"
                        "[commit]\n\tgpgsign = true\n")
@@ -372,35 +369,35 @@ def test_build_is_reproducible_and_ignores_user_config(
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(hostile))
-    again = build_repo(tmp_path / "again")
+    again = demo_tree.build_repo(tmp_path / "again")
     assert (again.base, again.heads, again.commits) == (repo.base, repo.heads, repo.commits)
     assert git(again.path, "status", "--porcelain") == ""
     git(again.path, "commit", "-q", "--allow-empty", "--no-gpg-sign", "-m", "later")
 
 
-def test_extra_files_join_the_base_commit(repo: FixtureRepo, tmp_path: Path) -> None:
+def test_extra_files_join_the_base_commit(repo: demo_tree.FixtureRepo, tmp_path: Path) -> None:
     extra = (("drivers/extra/one.c", b"int one;\n"), ("Documentation/extra.txt", b"two\n"))
-    padded = build_repo(tmp_path / "padded", series=("clean",), extra_files=iter(extra))
+    padded = demo_tree.build_repo(tmp_path / "padded", series=("clean",), extra_files=iter(extra))
     assert show(padded.path, padded.base, "drivers/extra/one.c") == "int one;\n"
     files = set(git(padded.path, "ls-files").split())
     assert files == set(git(repo.path, "ls-files").split()) | {p for p, _ in extra}
     diff = git(padded.path, "diff", "--name-only", padded.base, padded.heads["clean"])
     assert diff == git(repo.path, "diff", "--name-only", repo.base, repo.heads["clean"])
     with pytest.raises(ValueError, match="already in the demo tree"):
-        build_repo(tmp_path / "clash", series=(), extra_files=[("mm/vmscan.c", b"")])
+        demo_tree.build_repo(tmp_path / "clash", series=(), extra_files=[("mm/vmscan.c", b"")])
 
 
 def test_unknown_series_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown series"):
-        build_repo(tmp_path / "x", ["no-such-series"])
+        demo_tree.build_repo(tmp_path / "x", ["no-such-series"])
 
 
-def test_format_patch_ends_with_base_commit(repo: FixtureRepo) -> None:
-    mbox = format_patch(repo.path, repo.base, repo.heads["clean"])
+def test_format_patch_ends_with_base_commit(repo: demo_tree.FixtureRepo) -> None:
+    mbox = demo_tree.format_patch(repo.path, repo.base, repo.heads["clean"])
     assert mbox.count(b"\nSubject: [PATCH ") == 4
     assert b"Subject: [PATCH 4/4] arch: get rid of TIF_MEMDIE" in mbox
     assert f"base-commit: {repo.base}".encode() in mbox
-    assert format_patch(repo.path, repo.base, repo.heads["clean"]) == mbox
+    assert demo_tree.format_patch(repo.path, repo.base, repo.heads["clean"]) == mbox
 
 
 def test_pad_tree_is_deterministic_and_flag_free(tmp_path: Path) -> None:

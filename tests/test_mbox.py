@@ -3,9 +3,9 @@ untouched whatever happens."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -13,39 +13,25 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import git
+from conftest import copy_repo, demo_tree, git
+from conftest import repo_state as state
 
 from memdie_audit.cli import main
-from memdie_audit.demo_tree import build_repo, format_patch
 from memdie_audit.sources import mail as mbox_module
 
 
-@pytest.fixture
-def repo(tmp_path: Path):
-    """A private kernel repository: these tests check it stays unchanged."""
-    built = build_repo(tmp_path / "linux", series=("clean", "flawed"))
+@pytest.fixture(scope="module")
+def repo(kernel, tmp_path_factory: pytest.TempPathFactory):
+    """A private copy of the kernel repository, apart from the one other
+    tests read: each test here checks that a run leaves it unchanged."""
+    built = copy_repo(kernel, tmp_path_factory.mktemp("mbox") / "linux")
     git(built.path, "stash", "list")  # a repository as a user has it
     return built
 
 
-def state(path: Path) -> str:
-    """Everything a run could change: work tree, index, refs, reflogs, stash,
-    worktrees, config and objects, as one digest."""
-    digest = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        digest.update(str(file.relative_to(path)).encode())
-        digest.update(file.read_bytes())
-        digest.update(str(file.stat().st_mode).encode())
-    # --no-optional-locks: a status that refreshed the index would change it
-    digest.update(git(path, "--no-optional-locks", "status", "--porcelain=v2",
-                      "--branch").encode())
-    digest.update(git(path, "worktree", "list", "--porcelain").encode())
-    return digest.hexdigest()
-
-
 def write_mbox(repo, variant: str, tmp_path: Path) -> Path:
     target = tmp_path / f"{variant}.mbx"
-    target.write_bytes(format_patch(repo.path, repo.base, repo.heads[variant]))
+    target.write_bytes(demo_tree.format_patch(repo.path, repo.base, repo.heads[variant]))
     return target
 
 
@@ -91,11 +77,13 @@ def test_base_option_overrides_and_replaces_a_missing_base_commit(repo, tmp_path
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "the mbox is empty"),
-    (os.urandom(4096), "no 'base-commit:' line"),
+    # The same noise on every run and in every test worker (xdist compares
+    # the collected ids, and a failure must be reproducible).
+    (random.Random(4096).randbytes(4096), "no 'base-commit:' line"),
     (b"From nobody Mon Sep 17 00:00:00 2001\nSubject: hello\n\njust words\n"
      b"base-commit: {base}\n", "no patches found"),
     (b"base-commit: 1234567890abcdef1234567890abcdef12345678\n", "is not in"),
-])
+], ids=["empty", "noise", "no-patches", "unknown-base"])
 def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content, message):
     before = state(repo.path)
     target = tmp_path / "bad.mbx"
@@ -106,7 +94,15 @@ def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content,
     assert state(repo.path) == before
 
 
-def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, capsys) -> None:
+def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, capsys,
+                                                               monkeypatch) -> None:
+    # A private TMPDIR: other audits running at the same time (another test
+    # worker, another checkout's test run) must not look like our leftovers.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", None)
     text = write_mbox(repo, "clean", tmp_path).read_bytes()
     # Make the second patch's context wrong: it no longer applies.
     second = text.index(b"Subject: [PATCH 2/4]")
@@ -114,14 +110,13 @@ def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, 
     broken = text[:hunk] + b"\n-this line is not in the file" + text[text.index(b"\n", hunk + 1):]
     target = tmp_path / "broken.mbx"
     target.write_bytes(broken)
-    leftovers = set(Path(os.environ.get("TMPDIR", "/tmp")).glob("memdie-audit-*"))
     before = state(repo.path)
     status = main([str(repo.path), "--mbox", str(target)])
     err = capsys.readouterr().err
     assert status == 2
     assert 'patch 2/4 "mm, oom: stop relying on TIF_MEMDIE' in err and "does not apply" in err
     assert state(repo.path) == before
-    assert set(Path(os.environ.get("TMPDIR", "/tmp")).glob("memdie-audit-*")) <= leftovers
+    assert list(scratch.iterdir()) == []
 
 
 def test_interrupt_inside_the_mbox_audit_removes_its_files(repo, tmp_path, capsys,

@@ -9,6 +9,7 @@ time; set MEMDIE_RANDOM_PROPERTIES=1 to explore new ones.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import os
@@ -147,7 +148,18 @@ def shift_counts(names: list[str]) -> st.SearchStrategy[Expr]:
         st.builds(lambda a, b: Expr("binary", "+", args=(a, b)), leaf, leaf))
 
 
-def expressions(names: list[str]) -> st.SearchStrategy[Expr]:
+PLACEHOLDERS = tuple(f"@{i}" for i in range(8))  # no C name: cannot meet a real one
+
+
+def renamed(e: Expr, names: dict[str, str]) -> Expr:
+    if e.kind == "name":
+        return replace(e, text=names[e.text])
+    return replace(e, args=tuple(renamed(a, names) for a in e.args)) if e.args else e
+
+
+@functools.cache
+def over_placeholders(count: int) -> st.SearchStrategy[Expr]:
+    names = list(PLACEHOLDERS[:count])
     counts = shift_counts(names)
     ac = st.builds(lambda lit, suffix: Expr("ac", f"{lit.text},{suffix}", lit.value),
                    literals(st.integers(0, 2**16), suffix=False),
@@ -176,6 +188,15 @@ def expressions(names: list[str]) -> st.SearchStrategy[Expr]:
         )
 
     return st.recursive(leaves, extend, max_leaves=14)
+
+
+def expressions(names: list[str]) -> st.SearchStrategy[Expr]:
+    """Expressions over ``names``. The recursive strategy is built once per
+    number of names, over placeholders renamed after drawing: hypothesis spends
+    more time checking a freshly built recursive strategy than drawing from it."""
+    placeholders = PLACEHOLDERS[:len(names)]
+    return over_placeholders(len(names)).map(
+        lambda tree: renamed(tree, dict(zip(placeholders, names, strict=True))))
 
 
 EXPRESSIONS_RUN = budget(400)

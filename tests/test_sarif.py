@@ -8,8 +8,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import git, write_tree
-from test_html import BASE_FILES, series_repo
+from conftest import write_tree
+from test_html import BASE_FILES
 
 from memdie_audit.api import audit_source
 from memdie_audit.cli import main
@@ -67,13 +67,13 @@ def test_tree_audit_is_valid_sarif(tmp_path: Path, capsys) -> None:
     assert "commit" not in result.get("properties", {})
 
 
-def test_series_audit_is_valid_sarif(tmp_path: Path, capsys) -> None:
-    repo = series_repo(tmp_path)
-    status, log = sarif(capsys, str(repo.path), "--series", repo.revrange)
+def test_series_audit_is_valid_sarif(kernel, capsys) -> None:
+    revrange = kernel.revrange("flawed")
+    status, log = sarif(capsys, str(kernel.path), "--series", revrange)
     validate(log)
     assert status == 1
     results = log["runs"][0]["results"]
-    _, json_out = main([str(repo.path), "--series", repo.revrange, "--format", "json"]), \
+    _, json_out = main([str(kernel.path), "--series", revrange, "--format", "json"]), \
         json.loads(capsys.readouterr().out)
     assert len(results) == len(json_out["findings"])
     levels = {"error", "warning", "note"}
@@ -86,14 +86,13 @@ def test_series_audit_is_valid_sarif(tmp_path: Path, capsys) -> None:
     with_commit = [r for r in results if "commit" in r.get("properties", {})]
     assert with_commit and {r["properties"]["commit"] for r in with_commit} <= commits
     assert any(r["ruleId"] == "bisect-break" for r in with_commit)
-    assert log["runs"][0]["properties"]["base"] == git(
-        repo.path, "rev-parse", repo.revrange.split("..")[0]).strip()
+    assert log["runs"][0]["properties"]["base"] == kernel.base
 
 
-def test_fingerprints_are_stable_and_distinct(tmp_path: Path, capsys) -> None:
-    repo = series_repo(tmp_path)
-    _, first = sarif(capsys, str(repo.path), "--series", repo.revrange)
-    _, second = sarif(capsys, str(repo.path), "--series", repo.revrange)
+def test_fingerprints_are_stable_and_distinct(kernel, capsys) -> None:
+    revrange = kernel.revrange("flawed")
+    _, first = sarif(capsys, str(kernel.path), "--series", revrange)
+    _, second = sarif(capsys, str(kernel.path), "--series", revrange)
     prints = [r["partialFingerprints"] for r in first["runs"][0]["results"]]
     assert prints == [r["partialFingerprints"] for r in second["runs"][0]["results"]]
     assert len({json.dumps(p, sort_keys=True) for p in prints}) == len(prints)

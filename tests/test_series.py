@@ -7,9 +7,9 @@ import json
 from collections import Counter
 
 import pytest
+from conftest import demo_tree
 
 from memdie_audit.cli import main
-from memdie_audit.demo_tree import SERIES
 
 # What each variant produces, rule by rule: the builder's expectations plus
 # the consequences a reviewer also wants to see (a kept mask references the
@@ -42,11 +42,11 @@ def audit(kernel, variant: str, capsys, *extra: str) -> tuple[int, dict]:
     return status, json.loads(captured.out)
 
 
-@pytest.mark.parametrize("variant", sorted(SERIES))
+@pytest.mark.parametrize("variant", sorted(demo_tree.SERIES))
 def test_each_series_gets_exactly_its_findings(kernel, capsys, variant: str) -> None:
     status, report = audit(kernel, variant, capsys)
     commits = tuple(c["sha"] for c in report["commits"])
-    assert SERIES[variant].unmatched(report["findings"], commits) == []
+    assert demo_tree.SERIES[variant].unmatched(report["findings"], commits) == []
     assert Counter(f["rule"] for f in report["findings"]) == RULES[variant]
     errors = report["summary"]["errors"]
     assert status == (1 if errors else 0)

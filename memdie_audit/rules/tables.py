@@ -45,8 +45,12 @@ def mask_mismatches(table: FlagTable) -> Iterator[Finding]:
     for mask in table.masks:
         if mask.value is None or not mask.name.startswith("_"):
             continue
-        bit = _bit_for(table, mask)
-        if bit is not None and bit.value is not None and mask.value != 1 << bit.value:
+        candidates = _bits_for(table, mask)
+        bit = candidates[-1] if candidates else None
+        # A mask listed per config branch matches the bit of its own branch.
+        if any(b.value is not None and mask.value == 1 << b.value for b in candidates):
+            continue
+        if bit is not None and bit.value is not None:
             yield finding("mask-mismatch",
                           f"{mask.name} is {mask.value:#x}, but {bit.name} is bit {bit.value} "
                           f"({1 << bit.value:#x})", symbol=bit.name, path=table.path,
@@ -55,7 +59,6 @@ def mask_mismatches(table: FlagTable) -> Iterator[Finding]:
                           related=[Related(table.path, bit.line, table.arch,
                                            f"{bit.name} is bit {bit.value}")])
 
-def _bit_for(table: FlagTable, mask: FlagDef) -> FlagDef | None:
-    candidates = [b for b in table.bits
-                  if b.name == mask.name[1:] and compatible(b.context, mask.context)]
-    return candidates[-1] if candidates else None
+def _bits_for(table: FlagTable, mask: FlagDef) -> list[FlagDef]:
+    return [b for b in table.bits
+            if b.name == mask.name[1:] and compatible(b.context, mask.context)]
