@@ -17,6 +17,7 @@ from .excerpts import attach_context, attach_series_context
 from .kernel.snapshot import build_snapshot
 from .result import Audit
 from .rules import tree_findings
+from .rules.intent import INTENTS, check_known
 from .sources.commits import parse_range
 from .sources.mail import mailed_series
 from .sources.trees import Source, open_source, repository, resolve_commit
@@ -45,6 +46,7 @@ def audit_tree(tree: str | Path, symbol: str = DEFAULT_SYMBOL, rev: str | None =
 def audit_source(source: Source, symbol: str = DEFAULT_SYMBOL) -> Audit:
     """:func:`audit_tree` of an already opened source."""
     snapshot = build_snapshot(source, check_symbol(symbol))
+    check_known(symbol, snapshot)
     audit = Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot),
                   head_states=arch_states(snapshot, snapshot))
     attach_context(audit, lambda _commit, paths: source.read(paths))
@@ -52,25 +54,40 @@ def audit_source(source: Source, symbol: str = DEFAULT_SYMBOL) -> Audit:
 
 
 def audit_series(tree: str | Path, revision_range: str, symbol: str = DEFAULT_SYMBOL, *,
-                 progress: Progress | None = None) -> Audit:
-    """Audit each commit of ``BASE..HEAD`` along its first parents."""
+                 progress: Progress | None = None, intent: str | None = None) -> Audit:
+    """Audit each commit of ``BASE..HEAD`` along its first parents;
+    ``intent`` (remove, add, …) overrides what base and head say."""
     check_symbol(symbol)
     top = repository(str(tree), "--series")
     base, head = parse_range(revision_range)
     audit = walk_series(top, resolve_commit(top, base), resolve_commit(top, head), symbol,
-                        progress=progress)
+                        progress=progress, intent=intent)
     attach_series_context(audit, top)
     return audit
 
 
 def audit_mbox(tree: str | Path, mbox: str, symbol: str = DEFAULT_SYMBOL, *,
-               base: str | None = None, progress: Progress | None = None) -> Audit:
+               base: str | None = None, progress: Progress | None = None,
+               intent: str | None = None) -> Audit:
     """Audit an emailed series applied onto ``base`` (or its base-commit),
     without writing into the repository."""
     check_symbol(symbol)
     top = repository(str(tree), "--mbox")
     with mailed_series(top, mbox, base) as mailed:
         audit = walk_series(top, mailed.base, mailed.head, symbol, env=mailed.env,
-                            label=f"{top} + {mbox}", progress=progress)
+                            label=f"{top} + {mbox}", progress=progress, intent=intent)
         attach_series_context(audit, top, mailed.env)
         return audit
+
+
+def intent_for(symbol: str, given: list[str]) -> str | None:
+    """The intent ``--intent`` gives a flag: ``remove`` for every audited
+    flag, or ``TIF_X=remove`` for one; an AuditError for anything else."""
+    chosen = None
+    for text in given:
+        name, sep, kind = text.rpartition("=")
+        if kind not in INTENTS or (sep and not _IDENTIFIER.match(name)):
+            raise AuditError(f"--intent {text!r}: give [TIF_X=]{'|'.join(INTENTS)}")
+        if not sep or name == symbol:
+            chosen = kind
+    return chosen

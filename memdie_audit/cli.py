@@ -58,6 +58,10 @@ def parser() -> argparse.ArgumentParser:
                    help="with --mbox: apply onto REV instead of the mbox's base-commit")
     p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
                    help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
+    p.add_argument("--intent", action="append", default=[], metavar="[TIF_X=]INTENT",
+                   help="what the series does to the flag: remove, add, convert-users, move, "
+                        "renumber or untouched (default: decided from base and head); "
+                        "'remove' makes a partial removal's leftovers errors")
     p.add_argument("--format", choices=FORMATS, default="text", help="report format")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     p.add_argument("--html", metavar="FILE",
@@ -73,11 +77,15 @@ def run(args: argparse.Namespace) -> Audit:
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
+    intent = api.intent_for(args.symbol, args.intent)
+    if intent and not (args.series or args.mbox):
+        raise AuditError("--intent goes with --series or --mbox")
     if args.series:
-        return api.audit_series(args.tree, args.series, args.symbol, progress=terminal_progress)
+        return api.audit_series(args.tree, args.series, args.symbol, progress=terminal_progress,
+                                intent=intent)
     if args.mbox:
         return api.audit_mbox(args.tree, args.mbox, args.symbol, base=args.base,
-                              progress=terminal_progress)
+                              progress=terminal_progress, intent=intent)
     return api.audit_tree(args.tree, args.symbol, args.rev)
 
 

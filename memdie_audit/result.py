@@ -196,6 +196,8 @@ class Audit:
     base_states: dict[str, ArchState] = field(default_factory=dict)
     head_states: dict[str, ArchState] = field(default_factory=dict)
     intent: dict[str, str] = field(default_factory=dict)
+    # per audited flag, the intent line: "removes TIF_MEMDIE from 32 flag headers; ..."
+    intent_lines: dict[str, str] = field(default_factory=dict)
     # (commit or None, path, line) -> numbered source lines around a finding,
     # read from the file as it is at that commit (None: the head)
     source_context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = field(

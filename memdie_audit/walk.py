@@ -28,6 +28,7 @@ from .rules import (
     reintroduced,
     renumbered_flags,
 )
+from .rules.intent import Intent, check_known, decide
 from .rules.removal import occurrence_key
 from .sources.commits import Commit, read_changes, series_commits
 from .sources.trees import GitTree
@@ -36,15 +37,22 @@ Progress = Callable[[int, int, Commit], None]
 
 
 def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
-                env: dict[str, str] | None = None, progress: Progress | None = None) -> Audit:
-    """Audit the commits of ``base..head`` (full shas) in repository ``top``."""
+                env: dict[str, str] | None = None, progress: Progress | None = None,
+                intent: str | None = None) -> Audit:
+    """Audit the commits of ``base..head`` (full shas) in repository ``top``.
+    ``intent`` forces what the series is taken to do to the flag (see
+    :mod:`.rules.intent`); without it, base and head decide."""
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
     table_seen = set(base_problems)
+    # References the base already could not build are the base's state, not
+    # the series' doing: only new (site, arch) breaks count.
+    base_breaks = {(b.site, a) for b in breaks(base_snapshot, base_snapshot) for a in b.arches}
     audits: list[CommitAudit] = []
     per_commit_breaks: list[list[Break]] = []
     sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
+    touched = False
     snapshot = base_snapshot
     for number, commit in enumerate(commits, 1):
         if progress:
@@ -53,26 +61,42 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
         after = snapshot.updated(changes)
         audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
                                      table_seen)
+        touched = touched or bool(audit.removed or audit.added) or any(
+            is_flag_header(p) or kconfig_arch(p) for p in changes)
         sites.update((id(f), _site_key(f, after)) for f in audit.findings)
         audits.append(audit)
-        per_commit_breaks.append(found)
+        per_commit_breaks.append(_new_breaks(found, base_breaks))
         snapshot = after
+    check_known(symbol, base_snapshot, snapshot)
+    decided = decide(symbol, base_snapshot, snapshot, touched, intent)
     for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
                                   [c.subject for c in commits], symbol):
         sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
         audits[index].findings.append(f)
     for audit in audits:
         audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
-                             for f in audit.findings]
+                             for f in audit.findings
+                             if decided.removes or f.rule != "reintroduced"]
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
-                                   per_commit_breaks[-1]))
+                                   per_commit_breaks[-1], decided))
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
                  base_states=arch_states(base_snapshot, base_snapshot),
                  head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
-                 intent={symbol: "remove"})
+                 intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
+
+
+def _new_breaks(found: list[Break], base_breaks: set[tuple]) -> list[Break]:
+    """The breaks of a tree state, less the arches on which the base already
+    broke at the same site."""
+    fresh = []
+    for b in found:
+        arches = tuple(a for a in b.arches if (b.site, a) not in base_breaks)
+        if arches:
+            fresh.append(replace(b, arches=arches))
+    return fresh
 
 
 def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None
@@ -119,9 +143,13 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
 
 
 def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
-                   head_breaks: list[Break]) -> list[Finding]:
-    found = list(leftovers(head))
+                   head_breaks: list[Break], intent: Intent) -> list[Finding]:
+    """What the tree after the series has, as far as the series' intent
+    makes it the series' business."""
+    found = list(leftovers(head)) if intent.removes else []
     found.extend(dangling_references(head_breaks, symbol))
+    if intent.kind == "untouched":
+        return found
     found.extend(renumbered_flags(base, head, symbol))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a

@@ -337,14 +337,7 @@ def test_build_is_reproducible_and_eras_are_checked(repo: FixtureRepo, tmp_path:
 # -- what the analyzer makes of the series ------------------------------------
 
 # Series whose expectations the analyzer does not meet yet, and why.
-# Series that add a user or move a flag: what they must get is there today;
-# that the removal rules stay silent waits for series intent (DESIGN.md,
-# "Series intent"), which the next step of the analyzer decides.
-NOT_YET = {
-    name: "no intent detection yet: adding a user or moving a flag is audited as a removal "
-          "(leftover-*, reintroduced)"
-    for name in ("modern-polling-riscv", "modern-ssbd-clash", "modern-io-bitmap-40",
-                 "modern-ifdef-asm")}
+NOT_YET: dict[str, str] = {}  # series whose expectations the analyzer does not meet yet
 REMOVAL_RULES = {"leftover-definition", "leftover-mask", "leftover-use", "reintroduced",
                  "stale-comment"}
 

@@ -61,6 +61,9 @@ def _write_series(audit: Audit, out: TextIO) -> None:
     n = len(audit.commits)
     out.write(f"{audit.symbol}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
               f"in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
+    for symbol, line in audit.intent_lines.items():
+        out.write(f"intent: {line}\n" if len(audit.intent_lines) == 1 else
+                  f"intent of {symbol}: {line}\n")
     for number, commit in enumerate(audit.commits, 1):
         merge = " (merge)" if commit.merge else ""
         out.write(f"\ncommit {number}/{n} {commit.sha[:12]}{merge} {commit.subject}\n")

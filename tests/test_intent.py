@@ -1,0 +1,94 @@
+"""Series intent: a range is judged for what it does to the flag — a
+removal, a partial one, an addition of users, or nothing at all."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import git
+
+from memdie_audit.cli import main
+
+
+@pytest.fixture
+def scratch(kernel, tmp_path: Path) -> Path:
+    """A clone of the shared kernel repository that a test may commit to."""
+    clone = tmp_path / "linux"
+    subprocess.run(["git", "clone", "-q", "--no-local", str(kernel.path), str(clone)],
+                   check=True)
+    return clone
+
+
+def run(capsys, *args: str) -> tuple[int, dict, str]:
+    status = main([*args, "--format", "json"])
+    out, err = capsys.readouterr()
+    return status, (json.loads(out) if out else {}), err
+
+
+def test_a_push_that_never_touches_the_flag_is_clean(scratch: Path, capsys) -> None:
+    git(scratch, "checkout", "-q", "-b", "work", "master")
+    (scratch / "drivers" / "char").mkdir(parents=True, exist_ok=True)
+    (scratch / "drivers" / "char" / "mem.c").write_text("int mem_open(void) { return 0; }\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "char: a new mem_open")
+    status, report, err = run(capsys, str(scratch), "--series", "master..work")
+    assert (status, err) == (0, "")
+    assert report["intent"] == {"TIF_MEMDIE": "untouched"}
+    assert report["findings"] == []
+    status = main([str(scratch), "--series", "master..work"])
+    assert "intent: does not touch TIF_MEMDIE" in capsys.readouterr().out
+
+
+def test_a_partial_removal_shows_its_progress_not_leftovers(kernel, capsys) -> None:
+    third = kernel.commits["clean"][2]  # users converted, definitions still there
+    status, report, _ = run(capsys, str(kernel.path), "--series", f"{kernel.base}..{third}")
+    assert report["intent"] == {"TIF_MEMDIE": "convert-users"}
+    assert status == 0 and report["summary"]["errors"] == 0
+    assert not [f for f in report["findings"] if f["rule"].startswith("leftover-")]
+    assert main([str(kernel.path), "--series", f"{kernel.base}..{third}"]) == 0
+    out = capsys.readouterr().out
+    assert "intent: convert-users — references 16 -> 0, definitions kept in 33 headers" in out
+    # --intent remove: the same range is a removal that must be complete.
+    status, report, _ = run(capsys, str(kernel.path), "--series", f"{kernel.base}..{third}",
+                            "--intent", "remove")
+    assert status == 1 and report["intent"] == {"TIF_MEMDIE": "remove"}
+    assert sum(f["rule"] == "leftover-definition" for f in report["findings"]) == 33
+
+
+def test_one_arch_removing_its_own_definition_is_progress(scratch: Path, capsys) -> None:
+    git(scratch, "checkout", "-q", "-b", "sparc", "master")
+    for header in sorted((scratch / "arch" / "sparc" / "include" / "asm").glob("thread_info*")):
+        text = header.read_text()
+        header.write_text("\n".join(line for line in text.splitlines()
+                                    if "TIF_MEMDIE" not in line) + "\n")
+    git(scratch, "commit", "-q", "-am", "sparc: stop defining TIF_MEMDIE")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..sparc")
+    assert report["intent"] == {"TIF_MEMDIE": "remove"}
+    assert not [f for f in report["findings"] if f["rule"].startswith("leftover-")]
+    main([str(scratch), "--series", "master..sparc"])
+    assert "a partial removal" in capsys.readouterr().out
+
+
+def test_a_misspelled_flag_and_a_tree_that_is_no_kernel_are_bad_input(
+        kernel, tmp_path: Path, capsys) -> None:
+    assert main([str(kernel.path), "--rev", kernel.base, "--symbol", "TIF_MEMDEI"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "did you mean TIF_MEMDIE?" in err
+    assert main([str(kernel.path), "--series", kernel.revrange("clean"),
+                 "--symbol", "TIF_MEMDEI"]) == 2
+    assert "did you mean TIF_MEMDIE?" in capsys.readouterr().err
+    (tmp_path / "notes.txt").write_text("TIF_MEMDIE is a flag\n")
+    assert main([str(tmp_path)]) == 2
+    assert "not a kernel tree" in capsys.readouterr().err
+
+
+def test_intent_option_is_checked(kernel, capsys) -> None:
+    assert main([str(kernel.path), "--series", kernel.revrange("clean"),
+                 "--intent", "obliterate"]) == 2
+    assert "--intent 'obliterate'" in capsys.readouterr().err
+    assert main([str(kernel.path), "--series", kernel.revrange("clean"),
+                 "--intent", "TIF_OTHER=add"]) == 0  # another flag's intent: not this one
+    capsys.readouterr()
