@@ -201,7 +201,7 @@ def arch_states(snapshot: Snapshot, base: Snapshot, found: Sequence[Break] | Non
     for arch in arches:
         now, before = snapshot.visible_names(arch), base.visible_names(arch)
         if symbol in now:
-            word = "defined"
+            word = "defined" if symbol in before else "added"
         elif "_" + symbol in now:
             word = "mask"
         elif before:

@@ -13,6 +13,9 @@ The template gets one context dict, built by :func:`report_context`:
 
 ``symbol``, ``mask``, ``mode``, ``tree``, ``rev``, ``base_rev``, ``version``
     what was audited, as strings (revs may be None);
+``intent``, ``intent_line``
+    what the series does to the flag (``remove``, ``add``, …) and the
+    sentence that says so (None for a tree audit);
 ``verdict``
     ``{"clean", "errors", "warnings", "notes", "by_rule": [(rule, severity, n)]}``;
 ``matrix``
@@ -194,6 +197,8 @@ def report_context(audit: Audit) -> dict[str, Any]:
     errors, warnings, notes = (audit.count(s) for s in Severity)
     return {
         "symbol": audit.symbol,
+        "intent": audit.intent.get(audit.symbol),
+        "intent_line": audit.intent_lines.get(audit.symbol),
         "mask": "_" + audit.symbol,
         "mode": audit.mode,
         "tree": audit.tree,

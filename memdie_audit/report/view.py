@@ -39,7 +39,7 @@ from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
 from ..result import COMMON, ArchState, Audit
 
-STATE_WORDS = ("defined", "mask", "removed", "absent", "broken", "used")
+STATE_WORDS = ("defined", "added", "mask", "removed", "absent", "broken", "used")
 
 
 # --- arch × commit matrix ----------------------------------------------------------
@@ -68,6 +68,7 @@ class Cell:
     @property
     def title(self) -> str:
         words = {"defined": "the flag is defined", "mask": "only its mask is defined",
+                 "added": "defined here, not in the base",
                  "removed": "defined in the base, removed here",
                  "absent": "never defined here", "used": "references, all resolved",
                  "broken": "references see no definition: the build breaks"}
@@ -129,19 +130,20 @@ def build_matrix(audit: Audit) -> Matrix:
     if any(GENERIC in column for column in per_column):
         keys.append(GENERIC)
     keys.append(COMMON)
-    series = audit.mode == "series"
+    # "left" at the end marks a leftover: only a removal leaves things over.
+    removal = audit.mode == "series" and audit.intent.get(audit.symbol) == "remove"
     rows = []
     for key in keys:
         cells = [column.get(key, Cell("?")) for column in per_column]
         last = cells[-1]
-        if series and (last.state in ("defined", "mask") or last.beneath in ("defined", "mask")):
+        if removal and (last.state in ("defined", "mask") or last.beneath in ("defined", "mask")):
             cells[-1] = Cell(last.state, last.broken, last.beneath, True)
         note = "generic bits" if key in head.generic_arches else ""
         rows.append(Row(key, key, tuple(cells), note))
     summary: dict[str, list[str]] = {}
     for row in rows:
         summary.setdefault(row.at_end.state, []).append(row.label)
-    order = {w: i for i, w in enumerate(("broken", "defined", "mask", "used", "removed",
+    order = {w: i for i, w in enumerate(("broken", "added", "defined", "mask", "used", "removed",
                                          "absent"))}
     return Matrix(tuple(columns), tuple(rows), tuple(
         (state, len(names), tuple(names))
