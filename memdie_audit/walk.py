@@ -15,7 +15,16 @@ from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
 from .kernel.snapshot import PendingSnapshot, Snapshot, build_snapshot
-from .result import COMMON, ArchState, Audit, CommitAudit, Finding, Location, Severity
+from .result import (
+    COMMON,
+    ArchState,
+    Audit,
+    CommitAudit,
+    Finding,
+    Location,
+    Related,
+    Severity,
+)
 from .rules import (
     Break,
     bisect_breaks,
@@ -80,12 +89,58 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
                                    per_commit_breaks[-1], decided))
+    findings = one_per_site(findings)
+    # Findings compare without their related entries: each commit's list
+    # takes the merged finding in place of its own, and loses the absorbed.
+    final = {f: f for f in findings}
+    for audit in audits:
+        audit.findings[:] = [final[f] for f in audit.findings if f in final]
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
                  base_states=arch_states(base_snapshot, base_snapshot),
                  head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
                  intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
+
+
+# At one site the most specific rule wins; the others become its related
+# entries (DESIGN.md, "Rules").
+PRECEDENCE = ("patch-does-not-apply", "reintroduced", "bisect-break", "dangling-reference",
+              "leftover-definition", "leftover-mask", "leftover-use", "stale-comment")
+
+
+def _site(f: Finding) -> tuple | None:
+    """Where a finding is in the tree after the series (None: nowhere to
+    compare)."""
+    if f.rule not in PRECEDENCE or not f.path:
+        return None
+    at = f.at_head if f.commit else Location(f.path, f.line, f.column)
+    return (at.path, at.line, at.column) if at is not None and at.line else None
+
+
+def one_per_site(findings: list[Finding]) -> list[Finding]:
+    """One cause, one finding: of the findings at one site, the one of the
+    most specific rule, carrying the others as related entries."""
+    by_site: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        site = _site(f)
+        if site is not None:
+            by_site.setdefault(site, []).append(f)
+    merged: dict[int, Finding | None] = {}
+    for group in by_site.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda f: PRECEDENCE.index(f.rule))
+        first, rest = group[0], group[1:]
+        extra = tuple(Related(f.path, f.line, f.arch, f"{f.rule}: {f.message}") for f in rest)
+        merged[id(first)] = replace(first, related=first.related + extra)
+        merged.update((id(f), None) for f in rest)
+    result = []
+    for f in findings:
+        g = merged.get(id(f), f)
+        if g is not None:
+            result.append(g)
+    return result
 
 
 def _new_breaks(found: list[Break], base_breaks: set[tuple]) -> list[Break]:
