@@ -55,8 +55,8 @@ def test_signatures_are_not_checked_while_reading_commits(tmp_path: Path, capsys
     gpg, note = recorder(tmp_path, "gpg")
     git(repo, "config", "log.showSignature", "true")
     git(repo, "config", "gpg.program", str(gpg))
-    # Status 1: the flag is still there, which is not what this test is about.
-    assert main([str(repo), "--series", f"{base}..{sha}", "--format", "json"]) == 1
+    # Status 0: a commit that does not touch the flag is clean.
+    assert main([str(repo), "--series", f"{base}..{sha}", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [c["subject"] for c in report["commits"]] == ["signed: nothing changes"]
     assert not note.exists()
@@ -72,16 +72,13 @@ def test_commits_with_odd_subjects_paths_and_no_changes(tmp_path: Path, capsys) 
     (repo / ":colon.c").unlink()
     (repo / "new\nline.c").write_text("int g(void) { return 0; }\n")
     head = commit_all(repo, "drop :colon.c")
-    assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 1
+    assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [c["subject"] for c in report["commits"]] == [
         "\x01 mm: a subject with a control byte", "nothing changes", "drop :colon.c"]
     assert [(c["added"], c["removed"]) for c in report["commits"]] == [
         ({"use": 2}, {}), ({}, {}), ({}, {"use": 2})]
-    first = report["commits"][0]["sha"]
-    assert sorted(f["path"] for f in report["findings"]
-                  if f["rule"] == "reintroduced" and f["commit"] == first) == [
-        ":colon.c", "new\nline.c"]
+    assert report["intent"] == {"TIF_MEMDIE": "convert-users"}
 
 
 def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
@@ -187,7 +184,7 @@ def test_a_long_series_is_read_with_a_few_git_processes(tmp_path: Path, capsys,
     for read_ahead in (0, commits.READ_AHEAD):  # one commit at a time, then ahead
         monkeypatch.setattr(commits, "READ_AHEAD", read_ahead)
         started.clear()
-        assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 1
+        assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 0
         reports.append(json.loads(capsys.readouterr().out))
     one_at_a_time, ahead = reports
     assert len(ahead["commits"]) == 300 and ahead == one_at_a_time

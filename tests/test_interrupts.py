@@ -52,6 +52,9 @@ def test_ctrl_c_after_the_command_has_finished_changes_nothing(tmp_path, monkeyp
                                                                capsys) -> None:
     (tmp_path / "mm").mkdir()
     (tmp_path / "mm" / "oom_kill.c").write_text("int f(void) { return TIF_MEMDIE; }\n")
+    header = tmp_path / "arch" / "foo" / "include" / "asm" / "thread_info.h"
+    header.parent.mkdir(parents=True)
+    header.write_text("#define TIF_MEMDIE 4\n")
     monkeypatch.setattr(sys, "argv", ["memdie-audit", str(tmp_path)])
     previous = signal.getsignal(signal.SIGINT)
     try:
