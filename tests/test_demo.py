@@ -9,12 +9,16 @@ def test_demo_builds_audits_and_keeps_reports(tmp_path: Path, capsys) -> None:
     assert main(["demo", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     commands = [line for line in out.splitlines() if line.startswith("$ memdie-audit")]
-    assert len(commands) == 4
-    assert commands[-1].split()[2:5] == [str(tmp_path / "demo" / "linux-6.19"), "--series",
-                                         "master..series/modern-clean"]
-    assert out.count("(exit status 0)") == 3 and out.count("(exit status 1)") == 1
-    assert out.count("verdict: clean") == 2 and "verdict: NOT clean" in out
-    for variant in ("clean", "flawed", "modern-clean"):
+    assert len(commands) == 5
+    assert commands[3].split()[2:5] == [str(tmp_path / "demo" / "linux-6.19"), "--series",
+                                        "master..series/modern-clean"]
+    assert out.count("(exit status 0)") == 3 and out.count("(exit status 1)") == 2
+    assert out.count("verdict: clean") == 2 and out.count("verdict: NOT clean") == 2
+    # The last series adds a user: judged as such, with its one build break.
+    last = out.split(commands[-1], 1)[1]
+    assert "intent: convert-users" in last and "[leftover-" not in last
+    assert "arch/riscv/kernel/idle.c:23:18: error: build breaks" in last
+    for variant in ("clean", "flawed", "modern-clean", "modern-polling-riscv"):
         page = (tmp_path / "demo" / f"report-{variant}.html").read_text()
         assert "Arch × commit" in page
     for tree in ("linux", "linux-6.19"):
