@@ -1,7 +1,8 @@
 """The command line: arguments in, report out, exit status. No analysis here.
 
 Exit status: 0 no finding at or above --fail-on; 1 there are; 2 the input
-could not be audited (one line on stderr, never a traceback).
+could not be audited (one line on stderr, never a traceback); 3 an internal
+error (one line, and how to report it).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 # The analysis modules (tree-sitter, Jinja2) are imported inside main(),
 # so that Ctrl-C at any moment is handled there, never as a traceback.
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 EXIT_TERMINATED = 143
 
 
@@ -169,6 +170,22 @@ def _main(argv: list[str]) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_CLEAN
+    except Exception as err:  # noqa: BLE001 - the one place that turns a bug into a line
+        where = _innermost(err.__traceback__)
+        print(f"memdie-audit: internal error: {type(err).__name__}: {err} (at {where}); "
+              f"please report it with the command line that caused it", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _innermost(tb: object) -> str:
+    """``file:line`` of the innermost frame of a traceback, for a bug report."""
+    last = tb
+    while getattr(last, "tb_next", None) is not None:
+        last = last.tb_next  # type: ignore[attr-defined]
+    frame = getattr(last, "tb_frame", None)
+    if frame is None:
+        return "?"
+    return f"{Path(frame.f_code.co_filename).name}:{last.tb_lineno}"  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

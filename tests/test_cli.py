@@ -177,3 +177,18 @@ def test_shallow_clone_without_the_base_is_explained(tmp_path: Path, capsys) -> 
                    check=True)
     status, _, err = run(str(clone), "--series", "HEAD~2..HEAD", capsys=capsys)
     assert status == 2 and "shallow clone" in err and err.count("\n") == 1
+
+
+def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path, capsys, monkeypatch) -> None:
+    from memdie_audit import api
+
+    def broken(*args, **kwargs):
+        raise KeyError("modern-polling-riscv")
+
+    monkeypatch.setattr(api, "audit_tree", broken)
+    write_tree(tmp_path, FILES)
+    assert main([str(tmp_path)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("memdie-audit: internal error: KeyError: 'modern-polling-riscv' (at ")
+    assert "please report it" in err
