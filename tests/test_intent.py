@@ -92,3 +92,31 @@ def test_intent_option_is_checked(kernel, capsys) -> None:
     assert main([str(kernel.path), "--series", kernel.revrange("clean"),
                  "--intent", "TIF_OTHER=add"]) == 0  # another flag's intent: not this one
     capsys.readouterr()
+
+
+def test_a_leftover_mask_breaks_the_build_only_where_it_is_expanded(scratch: Path,
+                                                                    capsys) -> None:
+    header = scratch / "arch" / "um" / "include" / "asm" / "thread_info.h"
+    git(scratch, "checkout", "-q", "-b", "gone", "master")
+    for path in sorted((scratch / "arch").glob("*/include/asm/thread_info*.h")):
+        text = path.read_text()
+        keep = path == header  # um keeps its mask, #define _TIF_MEMDIE (1 << TIF_MEMDIE)
+        path.write_text("\n".join(line for line in text.splitlines()
+                                  if "TIF_MEMDIE" not in line
+                                  or (keep and line.startswith("#define _TIF_MEMDIE")))
+                        + "\n")
+    git(scratch, "commit", "-q", "-am", "arch: get rid of TIF_MEMDIE")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..gone")
+    um = [f for f in report["findings"] if f["path"] == str(header.relative_to(scratch))]
+    assert [f["rule"] for f in um] == ["leftover-mask"]
+    # Expanded in um's own code, the same mask is a build break.
+    git(scratch, "checkout", "-q", "-b", "used", "gone")
+    user = scratch / "arch" / "um" / "kernel" / "victim.c"
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text("int victim(unsigned long f) { return f & _TIF_MEMDIE; }\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "um: test the mask")
+    status, report, _ = run(capsys, str(scratch), "--series", "gone..used")
+    assert status == 1
+    assert [(f["rule"], f["path"]) for f in report["findings"] if f["severity"] == "error"] == [
+        ("bisect-break", "arch/um/kernel/victim.c")]

@@ -18,7 +18,8 @@ RULES = {
     "clean": {"stale-comment": 1},
     "forgot-arch": {"leftover-definition": 1, "stale-comment": 1},
     # The flag inside the leftover mask belongs to the leftover-mask finding.
-    "kept-mask": {"leftover-mask": 1, "bisect-break": 1, "stale-comment": 1},
+    # An unused leftover mask breaks no build: cpp never expands it.
+    "kept-mask": {"leftover-mask": 1, "stale-comment": 1},
     "bisect-break": {"bisect-break": 1, "stale-comment": 1},
     "duplicate-bit": {"duplicate-bit": 1, "renumbered-flag": 1, "stale-comment": 1},
     # One cause, one finding: the most specific rule at a site carries the rest.
@@ -26,7 +27,7 @@ RULES = {
     "asm-only": {"bisect-break": 1, "stale-comment": 1},
     "merge": {"merge-commit": 1, "stale-comment": 1},
     "flawed": {"leftover-definition": 1, "leftover-mask": 1,
-               "dangling-reference": 2, "bisect-break": 1, "reintroduced": 1,
+               "dangling-reference": 1, "bisect-break": 1, "reintroduced": 1,
                "duplicate-bit": 1, "mask-mismatch": 1, "bit-range": 1, "renumbered-flag": 2,
                "stale-comment": 1},
 }
@@ -112,7 +113,7 @@ def test_text_report_has_a_section_per_commit_and_the_verdict(kernel, capsys) ->
         assert f"commit {number}/8 {sha[:12]} " in out
     assert "mm/vmscan.c:" in out and "[reintroduced]" in out
     assert "verdict: NOT clean" in out
-    assert out.splitlines()[-1] == "total: 9 errors, 3 warnings, 0 notes"
+    assert out.splitlines()[-1] == "total: 8 errors, 3 warnings, 0 notes"
 
 
 def test_progress_on_a_terminal_only(kernel) -> None:

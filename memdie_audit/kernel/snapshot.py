@@ -71,7 +71,28 @@ class Snapshot:
             hidden = {f.name for f in (*shared.bits, *shared.masks)} - view.names() \
                 if shared is not None and view is not None else set()
             names |= defined.get(GENERIC, frozenset()) - hidden
+        # ``#define _TIF_X (1 << TIF_X)`` without TIF_X: the mask is there,
+        # but no code can expand it.
+        mask = "_" + self.symbol
+        if mask in names and self.symbol not in names and self._masks_need_bit:
+            names = names - {mask}
         return names
+
+    @cached_property
+    def _own_mask_lines(self) -> frozenset[tuple[str, int]]:
+        """Where ``_SYMBOL`` is defined: the lines of the flag's own masks."""
+        return frozenset((o.path, o.line) for occ in self.occurrences.values() for o in occ
+                         if o.kind is Kind.MASK)
+
+    @cached_property
+    def _masks_need_bit(self) -> bool:
+        return any(self.in_own_mask(o) for o in self.code_occurrences())
+
+    def in_own_mask(self, o: Occurrence) -> bool:
+        """Is this use the flag inside its own mask's definition? That use is
+        compiled only where the mask is expanded, so it breaks no build by
+        itself: an unused leftover mask is a leftover, not a build break."""
+        return o.kind is Kind.USE and (o.path, o.line) in self._own_mask_lines
 
     def code_occurrences(self) -> list[Occurrence]:
         return [o for o in self.all_occurrences() if o.kind in CODE_KINDS]

@@ -48,7 +48,7 @@ def breaks(snapshot: Snapshot, reference: Snapshot | None = None) -> list[Break]
     :func:`missing_arches` for ``reference``)."""
     found = []
     for o in snapshot.code_occurrences():
-        if o.is_reference:
+        if o.is_reference and not snapshot.in_own_mask(o):
             missing = missing_arches(snapshot, o, reference)
             if missing:
                 found.append(Break((o.path, o.token, o.text.strip()), o, tuple(missing)))
