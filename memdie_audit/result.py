@@ -198,6 +198,9 @@ class Audit:
     intent: dict[str, str] = field(default_factory=dict)
     # per audited flag, the intent line: "removes TIF_MEMDIE from 32 flag headers; ..."
     intent_lines: dict[str, str] = field(default_factory=dict)
+    # False when the tree was not read (a series that cannot touch the flag):
+    # head and base are empty, and reports say "not computed"
+    inventory: bool = True
     # (commit or None, path, line) -> numbered source lines around a finding,
     # read from the file as it is at that commit (None: the head)
     source_context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = field(

@@ -39,7 +39,7 @@ from .rules import (
 )
 from .rules.intent import Intent, check_known, decide
 from .rules.removal import occurrence_key
-from .sources.commits import Commit, read_changes, series_commits
+from .sources.commits import Commit, names_flag, read_changes, series_commits, touches_flag
 from .sources.trees import GitTree
 
 Progress = Callable[[int, int, Commit], None]
@@ -51,6 +51,9 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
     :mod:`.rules.intent`); without it, base and head decide."""
+    if intent is None and not touches_flag(top, base, head, symbol, env) \
+            and names_flag(top, base, symbol, env):
+        return _untouched(top, base, head, symbol, env, label)
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
@@ -141,6 +144,26 @@ def one_per_site(findings: list[Finding]) -> list[Finding]:
         if g is not None:
             result.append(g)
     return result
+
+
+def _untouched(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
+               label: str | None) -> Audit:
+    """A series that cannot change the flag: its commits, no finding, and no
+    inventory (the tree is not read: the cost follows the change)."""
+    commits = series_commits(top, base, head, env)
+    if not commits:
+        raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
+                         "(is it reversed, or already merged?)")
+    empty = Snapshot(symbol, {}, {}, frozenset(), frozenset())
+    audits = [CommitAudit(c.sha, c.subject, c.author, c.date, merge=c.merge) for c in commits]
+    for audit, commit in zip(audits, commits, strict=True):
+        if commit.merge:
+            audit.findings.append(merge_commit(commit.subject, commit.sha, symbol))
+    decided = decide(symbol, empty, empty, touched=False)
+    return Audit(symbol, "series", label or str(top), head, empty,
+                 [f for a in audits for f in a.findings], base_rev=commits[0].parent or base,
+                 base=empty, commits=audits, intent={symbol: decided.kind},
+                 intent_lines={symbol: decided.summary}, inventory=False)
 
 
 def _new_breaks(found: list[Break], base_breaks: set[tuple]) -> list[Break]:

@@ -7,8 +7,10 @@ import json
 import subprocess
 from pathlib import Path
 
+import jsonschema
 import pytest
 from conftest import git
+from test_json import schema
 
 from memdie_audit.cli import main
 
@@ -28,18 +30,32 @@ def run(capsys, *args: str) -> tuple[int, dict, str]:
     return status, (json.loads(out) if out else {}), err
 
 
-def test_a_push_that_never_touches_the_flag_is_clean(scratch: Path, capsys) -> None:
+def test_a_push_that_never_touches_the_flag_is_clean(scratch: Path, capsys,
+                                                     monkeypatch) -> None:
     git(scratch, "checkout", "-q", "-b", "work", "master")
     (scratch / "drivers" / "char").mkdir(parents=True, exist_ok=True)
     (scratch / "drivers" / "char" / "mem.c").write_text("int mem_open(void) { return 0; }\n")
     git(scratch, "add", "-A")
     git(scratch, "commit", "-q", "-m", "char: a new mem_open")
+    from memdie_audit.sources.trees import GitTree
+
+    def no_grep(*args, **kwargs):
+        raise AssertionError("the tree was grepped for a series that cannot touch the flag")
+
+    monkeypatch.setattr(GitTree, "start_grep", no_grep)
     status, report, err = run(capsys, str(scratch), "--series", "master..work")
     assert (status, err) == (0, "")
     assert report["intent"] == {"TIF_MEMDIE": "untouched"}
-    assert report["findings"] == []
+    assert report["findings"] == [] and report["occurrences"] is None
+    assert [c["subject"] for c in report["commits"]] == ["char: a new mem_open"]
+    jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
     status = main([str(scratch), "--series", "master..work"])
-    assert "intent: does not touch TIF_MEMDIE" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "intent: does not touch TIF_MEMDIE" in out and "the tree was not read" in out
+    # A misspelled flag is not taken for an untouched one.
+    monkeypatch.undo()
+    assert main([str(scratch), "--series", "master..work", "--symbol", "TIF_MEMDEI"]) == 2
+    assert "did you mean TIF_MEMDIE?" in capsys.readouterr().err
 
 
 def test_a_partial_removal_shows_its_progress_not_leftovers(kernel, capsys) -> None:

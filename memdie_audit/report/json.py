@@ -93,7 +93,8 @@ def audit_json(audit: Audit) -> dict[str, Any]:
         "rev": audit.rev,
         "base": audit.base_rev,
         "intent": dict(audit.intent),
-        "occurrences": [occurrence_json(o, audit.symbol) for o in occurrences],
+        "occurrences": ([occurrence_json(o, audit.symbol) for o in occurrences]
+                        if audit.inventory else None),
         "flag_tables": [table_json(head.tables[p], audit.symbols) for p in sorted(head.tables)],
         "arches": arches_json(head),
         "commits": [_commit_json(c) for c in audit.commits],
@@ -101,8 +102,8 @@ def audit_json(audit: Audit) -> dict[str, Any]:
         "summary": {"errors": audit.count(Severity.ERROR),
                     "warnings": audit.count(Severity.WARNING),
                     "notes": audit.count(Severity.NOTE),
-                    "occurrences": len(occurrences),
-                    "files": len(head.occurrences)},
+                    "occurrences": len(occurrences) if audit.inventory else None,
+                    "files": len(head.occurrences) if audit.inventory else None},
     }
 
 

@@ -72,8 +72,12 @@ def _write_series(audit: Audit, out: TextIO) -> None:
     at_head = [f for f in audit.findings if f.commit is None]
     head = audit.head
     left = len(head.all_occurrences())
-    out.write(f"\nafter the series: {left} occurrence{'s' * (left != 1)} in "
-              f"{len(head.occurrences)} file{'s' * (len(head.occurrences) != 1)}\n")
+    if audit.inventory:
+        out.write(f"\nafter the series: {left} occurrence{'s' * (left != 1)} in "
+                  f"{len(head.occurrences)} file{'s' * (len(head.occurrences) != 1)}\n")
+    else:
+        out.write("\nafter the series: the tree was not read (no commit changes a line "
+                  "naming the flag, a flag header or an arch Kconfig)\n")
     out.writelines(f"{f}\n" for f in at_head)
     verdict = "clean" if not audit.count(Severity.ERROR) else "NOT clean"
     out.write(f"verdict: {verdict}\n")

@@ -9,6 +9,7 @@ plain git and not GitPython: README, "Design notes: git access".)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,32 @@ def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None =
     for commit in commits:
         commit.series = series
     return commits
+
+
+# Where a change can alter what an arch sees of any flag.
+FLAG_PATHS = ("arch/*/include/asm/thread_info*.h", "include/asm-generic/thread_info_tif.h",
+              "include/linux/thread_info.h", "arch/*/Kconfig")
+
+
+def touches_flag(top: Path, base: str, head: str, symbol: str,
+                 env: dict[str, str] | None = None) -> bool:
+    """Could ``base..head`` change anything about ``symbol``? A commit that
+    changes a flag header or an arch Kconfig, or whose added or removed
+    lines name the flag (``git log -G``, a superset of the token), could;
+    otherwise the series cannot, whatever the size of the tree."""
+    first = ("log", "--first-parent", "--diff-merges=first-parent", "--format=%H", "-1",
+             f"{base}..{head}")
+    if gitcmd.run(top, *first, "--", *FLAG_PATHS, env=env).strip():
+        return True
+    return bool(gitcmd.run(top, *first, "-G", re.escape(symbol), env=env).strip())
+
+
+def names_flag(top: Path, rev: str, symbol: str, env: dict[str, str] | None = None) -> bool:
+    """Does a flag header at ``rev`` name ``symbol``? (A cheap, pathspec-limited
+    grep: a misspelled flag must not pass as an untouched one.)"""
+    out = gitcmd.run(top, "grep", "-l", "-w", "-F", "-e", symbol, rev, "--", *FLAG_PATHS[:3],
+                     ok=(0, 1), env=env)
+    return bool(out.strip())
 
 
 def parse_log(out: bytes) -> list[Commit]:
