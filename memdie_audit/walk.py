@@ -11,6 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import AuditError
+from .kernel.archview import free_bits
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
@@ -92,6 +93,8 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
                                    per_commit_breaks[-1], decided))
+    if decided.kind == "add":
+        findings = [_with_free_bits(f, snapshot) for f in findings]
     findings = one_per_site(findings)
     # Findings compare without their related entries: each commit's list
     # takes the merged finding in place of its own, and loses the absorbed.
@@ -144,6 +147,27 @@ def one_per_site(findings: list[Finding]) -> list[Finding]:
         if g is not None:
             result.append(g)
     return result
+
+
+def _with_free_bits(f: Finding, head: Snapshot) -> Finding:
+    """A flag the series adds, missing on some arches: say which bits are
+    free on each, so the fix is one line per arch."""
+    if f.rule not in ("dangling-reference", "bisect-break") or not f.arches:
+        return f
+    hints = []
+    for arch in f.arches:
+        view = head.views.get(arch)
+        free = free_bits(view, 1) if view is not None else []
+        if free:
+            own = next((t.path for t in head.tables_of(arch)), None)
+            hints.append((arch, free[0], own))
+    if not hints:
+        return f
+    shown = ", ".join(f"{arch} {bit}" for arch, bit, _ in hints[:6])
+    more = f" and {len(hints) - 6} more" if len(hints) > 6 else ""
+    return replace(f, message=f"{f.message}; a free bit on each: {shown}{more}",
+                   related=f.related + tuple(Related(path, None, arch, f"bit {bit} is free")
+                                             for arch, bit, path in hints))
 
 
 def _untouched(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,

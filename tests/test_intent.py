@@ -12,7 +12,9 @@ import pytest
 from conftest import git
 from test_json import schema
 
+from memdie_audit.api import audit_tree
 from memdie_audit.cli import main
+from memdie_audit.kernel.archview import free_bits
 
 
 @pytest.fixture
@@ -136,3 +138,30 @@ def test_a_leftover_mask_breaks_the_build_only_where_it_is_expanded(scratch: Pat
     assert status == 1
     assert [(f["rule"], f["path"]) for f in report["findings"] if f["severity"] == "error"] == [
         ("bisect-break", "arch/um/kernel/victim.c")]
+
+
+def test_an_addition_names_the_arches_it_misses_with_a_free_bit(scratch: Path, capsys) -> None:
+    git(scratch, "checkout", "-q", "-b", "add", "master")
+    headers = sorted((scratch / "arch").glob("*/include/asm/thread_info*.h"))
+    missed = scratch / "arch" / "m68k" / "include" / "asm" / "thread_info.h"
+    views = audit_tree(scratch, "TIF_SIGPENDING", rev="master").head.views
+    for header in headers:
+        arch = header.relative_to(scratch).parts[1]
+        if header != missed and arch in views:  # a bit free on each arch, as a patch would
+            bit = free_bits(views[arch], 1)[0]
+            header.write_text(header.read_text() + f"#define TIF_BRANDNEW {bit}\n")
+    git(scratch, "commit", "-q", "-am", "arch: add TIF_BRANDNEW")
+    user = scratch / "kernel" / "brandnew.c"
+    user.write_text("int brandnew(void) { return test_thread_flag(TIF_BRANDNEW); }\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "kernel: use TIF_BRANDNEW")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..add",
+                            "--symbol", "TIF_BRANDNEW")
+    assert report["intent"] == {"TIF_BRANDNEW": "add"}
+    errors = [f for f in report["findings"] if f["severity"] == "error"]
+    assert status == 1 and [f["path"] for f in errors] == ["kernel/brandnew.c"]
+    assert errors[0]["arches"] == ["m68k"]
+    assert "a free bit on each: m68k " in errors[0]["message"]
+    assert any(r["arch"] == "m68k" and r["message"].startswith("bit ") and
+               r["message"].endswith(" is free") for r in errors[0]["related"])
+    assert not [f for f in report["findings"] if f["rule"].startswith("leftover-")]

@@ -139,3 +139,11 @@ def _defined_term(term: str | None) -> tuple[bool, str] | None:
     """``defined(X)`` → (False, X); ``!defined(X)`` → (True, X); else None."""
     m = _DEFINED.match((term or "").replace("(", " ").replace(")", " ").strip())
     return (bool(m.group(1)), m.group(2)) if m else None
+
+
+def free_bits(view: ArchView, limit: int = 4) -> list[int]:
+    """The lowest bits no flag of the arch uses, within its narrowest word,
+    from 16 on an arch that takes the generic bits (which keep 0-15)."""
+    taken = {f.value for f in view.bits if f.value is not None}
+    start = FIRST_ARCH_BIT if view.generic else 0
+    return [b for b in range(start, min(view.widths)) if b not in taken][:limit]
