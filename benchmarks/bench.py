@@ -4,7 +4,7 @@
 Run by hand, not in the test suite:
 
     python benchmarks/bench.py                 # builds a kernel-sized tree once
-    python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD]
+    python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD [--mbox FILE]]
 
 Without --tree it builds (and reuses) a fixture repository of >= 50,000
 files and >= 500 MB with the flag in about 40 files, plus the removal
@@ -137,8 +137,10 @@ def main() -> None:
 
     if args.tree:
         repo = args.tree.resolve()
-        head = "HEAD"
         base = args.series.partition("..")[0] if args.series else None
+        # The inventory is of the series' base: its head has no flag left to
+        # inventory (the audit exits 2), whatever is checked out.
+        head = base or "HEAD"
         meta = {}
     else:
         repo, base, meta = fixture_tree(args.workdir, args.files, args.megabytes)
