@@ -69,6 +69,9 @@ def series_commits(top: Path, base: str, head: str, env: dict[str, str] | None =
     return commits
 
 
+# Ranges up to this many commits are asked first whether they can touch the
+# flag at all (a push is a few commits; a long series is walked anyway).
+UNTOUCHED_CHECK_LIMIT = 64
 # Where a change can alter what an arch sees of any flag.
 FLAG_PATHS = ("arch/*/include/asm/thread_info*.h", "include/asm-generic/thread_info_tif.h",
               "include/linux/thread_info.h", "arch/*/Kconfig")
@@ -80,6 +83,9 @@ def touches_flag(top: Path, base: str, head: str, symbol: str,
     changes a flag header or an arch Kconfig, or whose added or removed
     lines name the flag (``git log -G``, a superset of the token), could;
     otherwise the series cannot, whatever the size of the tree."""
+    count = gitcmd.run(top, "rev-list", "--count", "--first-parent", f"{base}..{head}", env=env)
+    if int(count.strip() or 0) > UNTOUCHED_CHECK_LIMIT:
+        return True  # -G diffs every commit: for a long range the walk itself is cheaper
     first = ("log", "--first-parent", "--diff-merges=first-parent", "--format=%H", "-1",
              f"{base}..{head}")
     if gitcmd.run(top, *first, "--", *FLAG_PATHS, env=env).strip():
