@@ -165,3 +165,18 @@ def test_an_addition_names_the_arches_it_misses_with_a_free_bit(scratch: Path, c
     assert any(r["arch"] == "m68k" and r["message"].startswith("bit ") and
                r["message"].endswith(" is free") for r in errors[0]["related"])
     assert not [f for f in report["findings"] if f["rule"].startswith("leftover-")]
+
+
+def test_text_json_sarif_and_html_agree_on_the_intent(kernel, capsys, tmp_path: Path) -> None:
+    third = kernel.commits["clean"][2]
+    args = [str(kernel.path), "--series", f"{kernel.base}..{third}"]
+    _, report, _ = run(capsys, *args)
+    assert main([*args, "--format", "sarif"]) == 0
+    sarif = json.loads(capsys.readouterr().out)
+    page = tmp_path / "r.html"
+    assert main([*args, "--html", str(page)]) == 0
+    text = capsys.readouterr().out
+    assert report["intent"] == sarif["runs"][0]["properties"]["intent"] == {
+        "TIF_MEMDIE": "convert-users"}
+    line = next(t for t in text.splitlines() if t.startswith("intent: "))
+    assert f'<p class="intent">{line}</p>' in page.read_text(encoding="utf-8")

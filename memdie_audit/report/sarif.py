@@ -124,6 +124,8 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
         seen[basis] += 1
         results.append(_result(audit, f, seen[basis], basis))
     run_properties: dict[str, Any] = {"symbol": audit.symbol, "mode": audit.mode}
+    if audit.intent:
+        run_properties["intent"] = dict(audit.intent)
     if audit.rev:
         run_properties["rev"] = audit.rev
     if audit.base_rev:
