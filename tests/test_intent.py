@@ -3,6 +3,7 @@ removal, a partial one, an addition of users, or nothing at all."""
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 from pathlib import Path
@@ -179,4 +180,4 @@ def test_text_json_sarif_and_html_agree_on_the_intent(kernel, capsys, tmp_path: 
     assert report["intent"] == sarif["runs"][0]["properties"]["intent"] == {
         "TIF_MEMDIE": "convert-users"}
     line = next(t for t in text.splitlines() if t.startswith("intent: "))
-    assert f'<p class="intent">{line}</p>' in page.read_text(encoding="utf-8")
+    assert f'<p class="intent">{line}</p>' in html.unescape(page.read_text(encoding="utf-8"))
