@@ -181,3 +181,19 @@ def test_text_json_sarif_and_html_agree_on_the_intent(kernel, capsys, tmp_path: 
         "TIF_MEMDIE": "convert-users"}
     line = next(t for t in text.splitlines() if t.startswith("intent: "))
     assert f'<p class="intent">{line}</p>' in html.unescape(page.read_text(encoding="utf-8"))
+
+
+def test_a_mask_needs_its_bit_only_where_its_own_definition_uses_it(tmp_path: Path,
+                                                                    capsys) -> None:
+    from conftest import write_tree
+
+    write_tree(tmp_path, {
+        # foo's mask is built from a bit foo does not have: nothing can expand it.
+        "arch/foo/include/asm/thread_info.h": "#define TIF_A 1\n#define _TIF_X (1 << TIF_X)\n",
+        # bar's mask is a plain value, and bar's own code uses it.
+        "arch/bar/include/asm/thread_info.h": "#define TIF_A 1\n#define _TIF_X 0x10\n"
+                                              "#if _TIF_X >= 0x2000\n#error too big\n#endif\n",
+    })
+    status, report, _ = run(capsys, str(tmp_path), "--symbol", "TIF_X")
+    assert [(f["rule"], f["arch"]) for f in report["findings"]] == []
+    assert status == 0

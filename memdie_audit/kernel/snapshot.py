@@ -74,8 +74,12 @@ class Snapshot:
         # ``#define _TIF_X (1 << TIF_X)`` without TIF_X: the mask is there,
         # but no code can expand it.
         mask = "_" + self.symbol
-        if mask in names and self.symbol not in names and self._masks_need_bit:
-            names = names - {mask}
+        if mask in names and self.symbol not in names:
+            needs = self._mask_needs_bit
+            seen = arch if arch in needs else (
+                GENERIC if arch in self.generic_arches and GENERIC in needs else None)
+            if needs.get(seen, False):
+                names = names - {mask}
         return names
 
     @cached_property
@@ -85,8 +89,16 @@ class Snapshot:
                          if o.kind is Kind.MASK)
 
     @cached_property
-    def _masks_need_bit(self) -> bool:
-        return any(self.in_own_mask(o) for o in self.code_occurrences())
+    def _mask_needs_bit(self) -> dict[str | None, bool]:
+        """Arch of a definition of ``_SYMBOL`` → does it use SYMBOL (so that
+        without the bit nothing can expand it)?"""
+        needs: dict[str | None, bool] = {}
+        for o in self.all_occurrences():
+            if o.kind is Kind.MASK:
+                needs.setdefault(o.arch, False)
+            elif self.in_own_mask(o):
+                needs[o.arch] = True
+        return needs
 
     def in_own_mask(self, o: Occurrence) -> bool:
         """Is this use the flag inside its own mask's definition? That use is
