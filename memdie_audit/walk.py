@@ -93,14 +93,19 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
                                    per_commit_breaks[-1], decided))
-    if decided.kind == "add":
-        findings = [_with_free_bits(f, snapshot) for f in findings]
-    findings = one_per_site(findings)
-    # Findings compare without their related entries: each commit's list
-    # takes the merged finding in place of its own, and loses the absorbed.
-    final = {f: f for f in findings}
+    # Last touches, the same for the series' list and each commit's: free
+    # bits named for an addition, then one finding per site.
+    hinted = {id(f): _with_free_bits(f, snapshot) if decided.kind == "add" else f
+              for f in findings}
+    merged = one_per_site(list(hinted.values()))
+
+    def final(f: Finding) -> Finding | None:
+        g = hinted[id(f)]
+        return merged.get(id(g), g)
+
+    findings = [g for f in findings if (g := final(f)) is not None]
     for audit in audits:
-        audit.findings[:] = [final[f] for f in audit.findings if f in final]
+        audit.findings[:] = [g for f in audit.findings if (g := final(f)) is not None]
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
@@ -124,29 +129,25 @@ def _site(f: Finding) -> tuple | None:
     return (at.path, at.line, at.column) if at is not None and at.line else None
 
 
-def one_per_site(findings: list[Finding]) -> list[Finding]:
+def one_per_site(findings: list[Finding]) -> dict[int, Finding | None]:
     """One cause, one finding: of the findings at one site, the one of the
-    most specific rule, carrying the others as related entries."""
+    most specific rule carries the others as related entries. Returns what
+    changes, by ``id``: the carrier's new value, None for the carried."""
     by_site: dict[tuple, list[Finding]] = {}
     for f in findings:
         site = _site(f)
         if site is not None:
             by_site.setdefault(site, []).append(f)
-    merged: dict[int, Finding | None] = {}
+    changed: dict[int, Finding | None] = {}
     for group in by_site.values():
         if len(group) < 2:
             continue
         group.sort(key=lambda f: PRECEDENCE.index(f.rule))
         first, rest = group[0], group[1:]
         extra = tuple(Related(f.path, f.line, f.arch, f"{f.rule}: {f.message}") for f in rest)
-        merged[id(first)] = replace(first, related=first.related + extra)
-        merged.update((id(f), None) for f in rest)
-    result = []
-    for f in findings:
-        g = merged.get(id(f), f)
-        if g is not None:
-            result.append(g)
-    return result
+        changed[id(first)] = replace(first, related=first.related + extra)
+        changed.update((id(f), None) for f in rest)
+    return changed
 
 
 def _with_free_bits(f: Finding, head: Snapshot) -> Finding:

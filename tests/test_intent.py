@@ -165,6 +165,8 @@ def test_an_addition_names_the_arches_it_misses_with_a_free_bit(scratch: Path, c
     assert "a free bit on each: m68k " in errors[0]["message"]
     assert any(r["arch"] == "m68k" and r["message"].startswith("bit ") and
                r["message"].endswith(" is free") for r in errors[0]["related"])
+    # The commit that adds the user lists the same finding.
+    assert report["commits"][1]["findings"] == [errors[0]]
     assert not [f for f in report["findings"] if f["rule"].startswith("leftover-")]
 
 
