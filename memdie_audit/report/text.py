@@ -139,9 +139,8 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
 def _uses_by_arch(snapshot: Snapshot) -> Counter[str | None]:
     """References per arch (None: common code), without the flag's use
     inside its own mask definition."""
-    masks = {(o.path, o.line) for o in snapshot.all_occurrences() if o.kind is Kind.MASK}
     return Counter(o.arch for o in snapshot.code_occurrences()
-                   if o.kind is Kind.USE and (o.path, o.line) not in masks)
+                   if o.kind is Kind.USE and not snapshot.in_own_mask(o))
 
 
 def _bit(snapshot: Snapshot, arch: str, symbol: str) -> str:

@@ -51,9 +51,8 @@ def defining_headers(snapshot: Snapshot, symbol: str) -> dict[str, int | None]:
 
 def references(snapshot: Snapshot) -> int:
     """Code references to the flag, not counting it inside its own mask."""
-    masks = {(o.path, o.line) for o in snapshot.all_occurrences() if o.kind is Kind.MASK}
     return sum(1 for o in snapshot.code_occurrences()
-               if o.kind is Kind.USE and not o.guarded and (o.path, o.line) not in masks)
+               if o.kind is Kind.USE and not o.guarded and not snapshot.in_own_mask(o))
 
 
 def decide(symbol: str, base: Snapshot, head: Snapshot, touched: bool,
