@@ -46,8 +46,8 @@ def parser() -> argparse.ArgumentParser:
         description="Audit a kernel tree, or a patch series against it, for every definition "
                     "and use of a thread-info flag across all arches. "
                     "'memdie-audit demo [DIR]' builds and audits a demo tree.")
-    p.add_argument("tree", metavar="TREE",
-                   help="kernel tree: a git repository or a plain directory")
+    p.add_argument("tree", metavar="TREE", nargs="?", default=".",
+                   help="kernel tree: a git repository or a plain directory (default: .)")
     what = p.add_mutually_exclusive_group()
     what.add_argument("--rev", metavar="REV", help="audit this commit instead of the working tree")
     what.add_argument("--series", metavar="BASE..HEAD",
@@ -69,8 +69,30 @@ def parser() -> argparse.ArgumentParser:
                    help="also write the HTML report to FILE (one self-contained page)")
     p.add_argument("--fail-on", choices=("error", "warning"), default="error",
                    help="exit 1 when a finding of this severity or worse exists")
+    p.add_argument("--ignore", metavar="RULE[,RULE]", action="append", default=[],
+                   help="drop findings of these rules (as checkpatch --ignore)")
+    p.add_argument("--types", metavar="RULE[,RULE]", action="append", default=[],
+                   help="keep only findings of these rules (as checkpatch --types)")
+    p.add_argument("--terse", action="store_true",
+                   help="text: one 'path:line:col: severity: message [rule]' line per finding, "
+                        "nothing else")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="text: the findings and the total line only")
+    p.add_argument("--list-rules", action="store_true",
+                   help="list every rule with its severity and what it finds, and exit")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
+
+
+def _rule_list(values: list[str], option: str) -> set[str]:
+    """``RULE[,RULE]`` values of an option, every one a known rule id."""
+    from .rules import RULES
+
+    rules = {r.strip() for v in values for r in v.split(",") if r.strip()}
+    unknown = sorted(rules - set(RULES))
+    if unknown:
+        raise AuditError(f"{option}: no rule {', '.join(unknown)} (see memdie-audit --list-rules)")
+    return rules
 
 
 def run(args: argparse.Namespace) -> Audit:
@@ -98,12 +120,14 @@ def terminal_progress(number: int, total: int, commit: Commit) -> None:
         sys.stderr.flush()
 
 
-def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO) -> None:
+def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO,
+                 style: str | None = None) -> None:
+    write = writer(fmt, style)
     if output is None:
-        writer(fmt)(audit, stdout)
+        write(audit, stdout)
         return
     buffer = io.StringIO()
-    writer(fmt)(audit, buffer)
+    write(audit, buffer)
     target = Path(output)
     try:
         data = buffer.getvalue().encode("utf-8", "surrogateescape")
@@ -156,8 +180,18 @@ def _main(argv: list[str]) -> int:
             from .demo import run_demo
             return run_demo(argv[1:], sys.stdout)
         args = parser().parse_args(argv)
+        if args.list_rules:
+            from .rules import RULES
+            for rule in RULES.values():
+                sys.stdout.write(f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n")
+            return EXIT_CLEAN
+        wanted, ignored = _rule_list(args.types, "--types"), _rule_list(args.ignore, "--ignore")
         audit = run(args)
-        write_report(audit, args.format, args.output, sys.stdout)
+        if wanted or ignored:
+            audit = audit.keep(lambda f: (not wanted or f.rule in wanted) and
+                               f.rule not in ignored)
+        style = "terse" if args.terse else "quiet" if args.quiet else None
+        write_report(audit, args.format, args.output, sys.stdout, style)
         if args.html:
             write_report(audit, "html", args.html, sys.stdout)
         from .result import Severity

@@ -9,7 +9,8 @@ from, where it is at HEAD) as fields, never as prose to be parsed back.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from .kernel.model import Kind, one_line
@@ -215,6 +216,13 @@ class Audit:
         if not f.path or not f.line:
             return None
         return self.source_context.get((f.commit, f.path, f.line))
+
+    def keep(self, wanted: Callable[[Finding], bool]) -> Audit:
+        """The audit with only the findings ``wanted`` accepts (--types,
+        --ignore), in the series' list and in each commit's."""
+        commits = [replace(c, findings=[f for f in c.findings if wanted(f)])
+                   for c in self.commits]
+        return replace(self, findings=[f for f in self.findings if wanted(f)], commits=commits)
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -110,7 +111,7 @@ def test_output_file(tmp_path: Path, capsys) -> None:
     (["{repo}", "--base", "HEAD"], "--base goes with --mbox"),
     (["{repo}", "--format", "yaml"], "invalid choice"),
     (["{repo}", "-o", "{missing}/x/y.txt"], "cannot write"),
-    ([], "required: TREE"),
+    ([], "not a kernel tree"),  # TREE defaults to ., the checkout of this tool
 ])
 def test_bad_input_gets_one_line_and_status_2(tmp_path: Path, capsys, args, message) -> None:
     repo = make_repo(tmp_path / "repo", FILES)
@@ -192,3 +193,30 @@ def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path, capsys, monkey
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("memdie-audit: internal error: KeyError: 'modern-polling-riscv' (at ")
     assert "please report it" in err
+
+
+def test_checkpatch_style_options(kernel, capsys, monkeypatch) -> None:
+    flawed = kernel.revrange("flawed")
+    assert main([str(kernel.path), "--series", flawed, "--terse"]) == 1
+    terse = capsys.readouterr().out.splitlines()
+    assert terse and all(re.match(r"^[\w./-]+:\d+:\d+: (error|warning|note): .* \[[a-z-]+\]$",
+                                  line) for line in terse)
+    assert main([str(kernel.path), "--series", flawed, "-q", "--ignore",
+                 "stale-comment,renumbered-flag"]) == 1
+    quiet = capsys.readouterr().out.splitlines()
+    assert quiet[-1] == "total: 8 errors, 0 warnings, 0 notes"
+    assert not [line for line in quiet if "[stale-comment]" in line or "[renumbered-flag]" in line]
+    assert main([str(kernel.path), "--series", flawed, "--types", "stale-comment",
+                 "--format", "json"]) == 0  # only a warning is left
+    report = json.loads(capsys.readouterr().out)
+    assert {f["rule"] for f in report["findings"]} == {"stale-comment"}
+    assert all(f["rule"] == "stale-comment" for c in report["commits"] for f in c["findings"])
+    assert main([str(kernel.path), "--types", "no-such-rule"]) == 2
+    assert "--list-rules" in capsys.readouterr().err
+    assert main(["--list-rules"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    from memdie_audit.rules import RULES
+    assert [line.split()[0] for line in listed] == list(RULES)
+    monkeypatch.chdir(kernel.path)  # TREE defaults to .
+    assert main(["--rev", kernel.base, "-q"]) == 0
+    assert capsys.readouterr().out.endswith("total: 0 errors, 0 warnings, 2 notes\n")

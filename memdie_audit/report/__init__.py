@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 FORMATS = {"text": "text", "json": "json", "sarif": "sarif", "html": "html"}
 
 
-def writer(fmt: str) -> Callable[[Audit, TextIO], None]:
-    """The ``write(audit, out)`` function of a format."""
-    return importlib.import_module(f"{__name__}.{FORMATS[fmt]}").write
+def writer(fmt: str, style: str | None = None) -> Callable[[Audit, TextIO], None]:
+    """The ``write(audit, out)`` function of a format; ``style`` (``terse``,
+    ``quiet``) picks a shorter writer where the format has one."""
+    module = importlib.import_module(f"{__name__}.{FORMATS[fmt]}")
+    return getattr(module, f"write_{style}", module.write) if style else module.write

@@ -42,6 +42,17 @@ def write(audit: Audit, out: TextIO) -> None:
     out.write(total_line(audit) + "\n")
 
 
+def write_terse(audit: Audit, out: TextIO) -> None:
+    """One line per finding, nothing else: what editors and CI annotate."""
+    out.writelines(f"{f}\n" for f in sorted(audit.findings, key=lambda f: f.sort_key))
+
+
+def write_quiet(audit: Audit, out: TextIO) -> None:
+    """The findings and the total line."""
+    write_terse(audit, out)
+    out.write(total_line(audit) + "\n")
+
+
 def _write_tree(audit: Audit, out: TextIO) -> None:
     head = audit.head
     occurrences = head.all_occurrences()
