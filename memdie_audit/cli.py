@@ -186,29 +186,51 @@ def _main(argv: list[str]) -> int:
                 sys.stdout.write(f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n")
             return EXIT_CLEAN
         wanted, ignored = _rule_list(args.types, "--types"), _rule_list(args.ignore, "--ignore")
+        _check_outputs(args)
         audit = run(args)
         if wanted or ignored:
             audit = audit.keep(lambda f: (not wanted or f.rule in wanted) and
                                f.rule not in ignored)
+        from .result import Severity
+        status = EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
         style = "terse" if args.terse else "quiet" if args.quiet else None
-        write_report(audit, args.format, args.output, sys.stdout, style)
+        try:
+            write_report(audit, args.format, args.output, sys.stdout, style)
+        except BrokenPipeError:
+            _silence_stdout()  # `| head`: the status still says whether there are findings
         if args.html:
             write_report(audit, "html", args.html, sys.stdout)
-        from .result import Severity
-        return EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
+        return status
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away; say nothing more.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        _silence_stdout()
         return EXIT_CLEAN
     except Exception as err:  # noqa: BLE001 - the one place that turns a bug into a line
         where = _innermost(err.__traceback__)
         print(f"memdie-audit: internal error: {type(err).__name__}: {err} (at {where}); "
               f"please report it with the command line that caused it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """-o and --html must not name the mbox being read, nor each other:
+    nothing the user gave as input is overwritten."""
+    def same(a: str | None, b: str | None) -> bool:
+        return bool(a and b and a != "-" and b != "-"
+                    and os.path.realpath(a) == os.path.realpath(b))
+    for option, path in (("-o", args.output), ("--html", args.html)):
+        if same(path, args.mbox):
+            raise AuditError(f"{option} {path}: that is the mbox being audited")
+    if same(args.output, args.html):
+        raise AuditError(f"-o and --html name the same file {args.output}")
 
 
 def _innermost(tb: object) -> str:

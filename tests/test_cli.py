@@ -220,3 +220,31 @@ def test_checkpatch_style_options(kernel, capsys, monkeypatch) -> None:
     monkeypatch.chdir(kernel.path)  # TREE defaults to .
     assert main(["--rev", kernel.base, "-q"]) == 0
     assert capsys.readouterr().out.endswith("total: 0 errors, 0 warnings, 2 notes\n")
+
+
+def test_outputs_never_overwrite_the_input_or_each_other(kernel, tmp_path: Path, capsys) -> None:
+    from memdie_audit.demo_tree import format_patch
+
+    mailed = tmp_path / "s.mbx"
+    mailed.write_bytes(format_patch(kernel.path, kernel.base, kernel.heads["clean"]))
+    before = mailed.read_bytes()
+    assert main([str(kernel.path), "--mbox", str(mailed), "-o", str(mailed)]) == 2
+    assert main([str(kernel.path), "--mbox", str(mailed), "--html", str(mailed)]) == 2
+    assert "the mbox being audited" in capsys.readouterr().err
+    page = tmp_path / "r.html"
+    assert main([str(kernel.path), "--rev", kernel.base, "-o", str(page),
+                 "--html", str(page)]) == 2
+    assert "name the same file" in capsys.readouterr().err
+    assert mailed.read_bytes() == before and not page.exists()
+
+
+def test_a_reader_that_goes_away_keeps_the_findings_status(kernel, tmp_path: Path) -> None:
+    page = tmp_path / "r.html"
+    script = ("import sys; from memdie_audit.cli import main; sys.exit(main(sys.argv[1:]))")
+    run = subprocess.run(
+        f"{sys.executable} -c '{script}' {kernel.path} --series {kernel.revrange('flawed')} "
+        f"--format json --html {page} | head -c 100 >/dev/null; "  # JSON: far past a pipe's buffer
+        f"echo \"status ${{PIPESTATUS[0]}}\"",
+        shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
+    assert run.stdout.splitlines()[-1] == "status 1", run.stdout + run.stderr
+    assert run.stderr == "" and page.exists()
