@@ -41,7 +41,34 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     to_ref = env.get("PRE_COMMIT_TO_REF", "").strip()
     if to_ref and from_ref == to_ref:
         return 0  # nothing new is pushed
-    return cli_main([".", "--series", push_range(env), *argv])
+    revision_range = push_range(env)
+    if revision_range.startswith("@{upstream}.."):
+        head = revision_range.removeprefix("@{upstream}..")
+        base = _compare_base(head)
+        if base is None:
+            print("memdie-audit: a new branch with no upstream and no remote default branch "
+                  "to compare it with: nothing audited", file=sys.stderr)
+            return 0
+        revision_range = f"{base}..{head}"
+    return cli_main([".", "--series", revision_range, *argv])
+
+
+def _compare_base(head: str) -> str | None:
+    """What a push of ``head`` is measured against: its upstream, else where
+    it leaves the remote's default branch (the first push of a new branch)."""
+    from pathlib import Path
+
+    from .errors import GitError
+    from .sources import gitcmd
+
+    here = Path(".")
+    for base in ("@{upstream}", "refs/remotes/origin/HEAD"):
+        try:
+            gitcmd.run(here, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}")
+            return gitcmd.run(here, "merge-base", base, head).decode().strip() or None
+        except GitError:
+            continue
+    return None
 
 
 if __name__ == "__main__":

@@ -69,8 +69,15 @@ def test_hook_falls_back_to_the_upstream(pushed, capsys) -> None:
     assert precommit.main([], {}) == 1
     assert "1 commit" in capsys.readouterr().out
     git(repo, "branch", "-q", "--unset-upstream")
-    assert precommit.main([], {}) == 2  # no upstream: one clear line, exit 2
-    assert "memdie-audit: error:" in capsys.readouterr().err
+    # The first push of a new branch: nothing to compare with is said, not an error.
+    assert precommit.main([], {}) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "nothing audited" in err
+    # With a remote default branch, the push is measured from where it leaves it.
+    git(repo, "update-ref", "refs/remotes/origin/master", clean)
+    git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/master")
+    assert precommit.main([], {"PRE_COMMIT_FROM_REF": "0" * 40, "PRE_COMMIT_TO_REF": broken}) == 1
+    assert "1 commit" in capsys.readouterr().out
 
 
 def test_module_runs_as_the_hook_entry(pushed) -> None:
