@@ -61,7 +61,8 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     table_seen = set(base_problems)
     # References the base already could not build are the base's state, not
     # the series' doing: only new (site, arch) breaks count.
-    base_breaks = {(b.site, a) for b in breaks(base_snapshot, base_snapshot) for a in b.arches}
+    base_found = breaks(base_snapshot, base_snapshot)
+    base_breaks = {(b.site, a) for b in base_found for a in b.arches}
     audits: list[CommitAudit] = []
     per_commit_breaks: list[list[Break]] = []
     sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
@@ -109,7 +110,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
-                 base_states=arch_states(base_snapshot, base_snapshot),
+                 base_states=arch_states(base_snapshot, base_snapshot, base_found),
                  head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
                  intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
 
@@ -175,10 +176,7 @@ def _untouched(top: Path, base: str, head: str, symbol: str, env: dict[str, str]
                label: str | None) -> Audit:
     """A series that cannot change the flag: its commits, no finding, and no
     inventory (the tree is not read: the cost follows the change)."""
-    commits = series_commits(top, base, head, env)
-    if not commits:
-        raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
-                         "(is it reversed, or already merged?)")
+    commits = _commits(top, base, head, env)
     empty = Snapshot(symbol, {}, {}, frozenset(), frozenset())
     audits = [CommitAudit(c.sha, c.subject, c.author, c.date, merge=c.merge) for c in commits]
     for audit, commit in zip(audits, commits, strict=True):
@@ -202,20 +200,25 @@ def _new_breaks(found: list[Break], base_breaks: set[tuple]) -> list[Break]:
     return fresh
 
 
+def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> list[Commit]:
+    """The series' commits, or an AuditError for a range that has none."""
+    commits = series_commits(top, base, head, env)
+    if not commits:
+        raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
+                         "(is it reversed, or already merged?)")
+    return commits
+
+
 def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None
                  ) -> tuple[list[Commit], str, Snapshot]:
     """The commits, the commit the series starts from, and its snapshot. The
     base tree's grep runs while the commits are read."""
     pending = PendingSnapshot(GitTree(top, base, env=env), symbol)
     try:
-        commits = series_commits(top, base, head, env)
+        commits = _commits(top, base, head, env)
     except BaseException:
         pending.cancel()
         raise
-    if not commits:
-        pending.cancel()
-        raise AuditError(f"the range {base[:12]}..{head[:12]} has no commits "
-                         "(is it reversed, or already merged?)")
     start = commits[0].parent or base
     if start == base:
         return commits, start, pending.finish()
@@ -311,9 +314,9 @@ def arch_states(snapshot: Snapshot, base: Snapshot, found: Sequence[Break] | Non
             word = "removed"
         else:
             word = "absent"
-        broken = {a for b in found for a in b.arches}
-        states[arch] = (ArchState("broken", counts[arch] or None, word) if arch in broken
-                        else ArchState(word))
+        # counts[arch]: the references that break on it (none: not broken)
+        states[arch] = ArchState("broken", counts[arch], word) if counts[arch] \
+            else ArchState(word)
     if any(b.occurrence.arch is None for b in found):
         states[COMMON] = ArchState("broken", counts[COMMON] or None)
     elif any(o.arch is None for o in snapshot.code_occurrences()):
