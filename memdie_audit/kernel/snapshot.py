@@ -58,7 +58,17 @@ class Snapshot:
                                 self.build_widths.get(arch))
                 for arch in sorted(self.arches)}
 
+    @cached_property
+    def _visible(self) -> dict[str, frozenset[str]]:
+        return {}  # filled per arch by visible_names: asked per reference and arch
+
     def visible_names(self, arch: str) -> frozenset[str]:
+        names = self._visible.get(arch)
+        if names is None:
+            names = self._visible[arch] = self._names_seen_by(arch)
+        return names
+
+    def _names_seen_by(self, arch: str) -> frozenset[str]:
         """Names of SYMBOL and _SYMBOL that code built for ``arch`` can see:
         its own arch's definitions, common headers', and the generic header's
         where the arch selects HAVE_GENERIC_TIF_BITS — an optional generic bit
