@@ -11,16 +11,15 @@ state and used by every rule: visibility, duplicates, widths, reserved bits.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .lexer import defined_term
 from .model import FlagDef, FlagTable
 from .paths import ARCHES_64BIT, ARCHES_64BIT_ONLY, FALLBACK_HEADER, GENERIC_FLAG_HEADER
 
 # The generic header keeps bits 0-15 for itself; arches number theirs from 16.
 FIRST_ARCH_BIT = 16
-_DEFINED = re.compile(r"^(!?)\s*defined\s+(\w+)$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +67,7 @@ def switch_holds(condition: str | None, switches: frozenset[str]) -> bool:
     if not condition:
         return True
     for term in condition.split("&&"):
-        found = _defined_term(term)
+        found = defined_term(term)
         if found and found[1].startswith("HAVE_TIF_") and (found[1] in switches) == found[0]:
             return False
     return True
@@ -126,19 +125,13 @@ def _add_fallbacks(table: FlagTable, bits: list[ArchFlag], masks: list[ArchFlag]
     for source, found in ((table.bits, bits), (table.masks, masks)):
         have = {f.name: f for f in found}
         for flag in source:
-            guard = _defined_term(flag.condition)
+            guard = defined_term(flag.condition)
             if guard is None or not guard[0] or guard[1] in lacking or flag.name in have:
                 continue  # not an #ifndef fallback, or the arch has the flag
             target = have.get(flag.alias_of or "")
             value = target.value if target is not None else flag.value
             have[flag.name] = ArchFlag(flag.name, value, table.path, "fallback", flag)
             found.append(have[flag.name])
-
-
-def _defined_term(term: str | None) -> tuple[bool, str] | None:
-    """``defined(X)`` → (False, X); ``!defined(X)`` → (True, X); else None."""
-    m = _DEFINED.match((term or "").replace("(", " ").replace(")", " ").strip())
-    return (bool(m.group(1)), m.group(2)) if m else None
 
 
 def free_bits(view: ArchView, limit: int = 4) -> list[int]:

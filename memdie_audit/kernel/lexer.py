@@ -173,7 +173,14 @@ def directives(lexed: Lexed) -> Iterator[Directive]:
         yield Directive(m.group(1).decode(), rest, lexed.line_of(m.start()), m.start())
 
 
-_REQUIRES = re.compile(r"^\(*\s*defined\s*\(?\s*(\w+)\s*\)?\s*\)*$")
+_DEFINED = re.compile(r"^(!?)\s*defined\s+(\w+)$")
+
+
+def defined_term(term: str | None) -> tuple[bool, str] | None:
+    """``defined(X)`` → (False, X); ``!defined(X)`` → (True, X); else None.
+    One term of a condition, as written in ``#if`` or recorded for a flag."""
+    m = _DEFINED.match((term or "").replace("(", " ").replace(")", " ").strip())
+    return (bool(m.group(1)), m.group(2)) if m else None
 
 
 def guarded_spans(lexed: Lexed, names: frozenset[str]) -> list[tuple[int, int]]:
@@ -193,7 +200,7 @@ def guarded_spans(lexed: Lexed, names: frozenset[str]) -> list[tuple[int, int]]:
             elif d.keyword == "ifndef":
                 now, other = False, word in names
             else:
-                now = any((m := _REQUIRES.match(term.strip())) and m.group(1) in names
+                now = any((found := defined_term(term)) and not found[0] and found[1] in names
                           for term in d.rest.split("&&"))
                 other = False
             stack.append((now, other, body))
