@@ -10,10 +10,12 @@ findings attached, ready for any reporter. Bad input raises
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
+from .kernel.changed import changed_flags
 from .kernel.snapshot import build_snapshot
 from .result import Audit
 from .rules import tree_findings
@@ -21,7 +23,7 @@ from .rules.intent import INTENTS, check_known
 from .sources.commits import parse_range
 from .sources.mail import mailed_series
 from .sources.trees import Source, open_source, repository, resolve_commit
-from .walk import Progress, arch_states, walk_series
+from .walk import Progress, arch_states, untouched_series, walk_series
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,57 +39,105 @@ def check_symbol(symbol: str) -> str:
     return symbol
 
 
-def audit_tree(tree: str | Path, symbol: str = DEFAULT_SYMBOL, rev: str | None = None) -> Audit:
+Symbols = str | Sequence[str]
+
+
+def audit_tree(tree: str | Path, symbol: Symbols = DEFAULT_SYMBOL, rev: str | None = None
+               ) -> Audit:
     """Inventory of a working tree (tracked files), a plain directory, or
-    with ``rev`` a commit, with the checks that apply to any tree."""
+    with ``rev`` a commit, with the checks that apply to any tree; of one
+    flag, or of each of several."""
     return audit_source(open_source(str(tree), rev), symbol)
 
 
-def audit_source(source: Source, symbol: str = DEFAULT_SYMBOL) -> Audit:
+def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL) -> Audit:
     """:func:`audit_tree` of an already opened source."""
-    snapshot = build_snapshot(source, check_symbol(symbol))
-    check_known(symbol, snapshot)
-    audit = Audit(symbol, "tree", source.label, source.rev, snapshot, tree_findings(snapshot),
-                  head_states=arch_states(snapshot, snapshot))
+    parts = []
+    for name in _symbols(symbol):
+        snapshot = build_snapshot(source, name)
+        check_known(name, snapshot)
+        parts.append(Audit(name, "tree", source.label, source.rev, snapshot,
+                           tree_findings(snapshot), head_states=arch_states(snapshot, snapshot)))
+    audit = Audit.combine(parts)
     attach_context(audit, lambda _commit, paths: source.read(paths))
     return audit
 
 
-def audit_series(tree: str | Path, revision_range: str, symbol: str = DEFAULT_SYMBOL, *,
-                 progress: Progress | None = None, intent: str | None = None) -> Audit:
-    """Audit each commit of ``BASE..HEAD`` along its first parents;
-    ``intent`` (remove, add, …) overrides what base and head say."""
-    check_symbol(symbol)
+def audit_series(tree: str | Path, revision_range: str, symbol: Symbols = DEFAULT_SYMBOL, *,
+                 progress: Progress | None = None, intent: Intents = None,
+                 changed: bool = False) -> Audit:
+    """Audit each commit of ``BASE..HEAD`` along its first parents for each
+    flag of ``symbol`` and, with ``changed``, every flag the series changes;
+    ``intent`` (remove, add, …, or a flag → intent mapping) overrides what
+    base and head say."""
+    names = _symbols(symbol, changed)
     top = repository(str(tree), "--series")
     base, head = parse_range(revision_range)
-    audit = walk_series(top, resolve_commit(top, base), resolve_commit(top, head), symbol,
-                        progress=progress, intent=intent)
+    base, head = resolve_commit(top, base), resolve_commit(top, head)
+    audit = _walk_each(top, base, head, names, changed, progress=progress, intent=intent)
     attach_series_context(audit, top)
     return audit
 
 
-def audit_mbox(tree: str | Path, mbox: str, symbol: str = DEFAULT_SYMBOL, *,
+def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
                base: str | None = None, progress: Progress | None = None,
-               intent: str | None = None) -> Audit:
+               intent: Intents = None, changed: bool = False) -> Audit:
     """Audit an emailed series applied onto ``base`` (or its base-commit),
     without writing into the repository."""
-    check_symbol(symbol)
+    names = _symbols(symbol, changed)
     top = repository(str(tree), "--mbox")
     with mailed_series(top, mbox, base) as mailed:
-        audit = walk_series(top, mailed.base, mailed.head, symbol, env=mailed.env,
-                            label=f"{top} + {mbox}", progress=progress, intent=intent)
+        audit = _walk_each(top, mailed.base, mailed.head, names, changed, env=mailed.env,
+                           label=f"{top} + {mbox}", progress=progress, intent=intent)
         attach_series_context(audit, top, mailed.env)
         return audit
 
 
-def intent_for(symbol: str, given: list[str]) -> str | None:
-    """The intent ``--intent`` gives a flag: ``remove`` for every audited
-    flag, or ``TIF_X=remove`` for one; an AuditError for anything else."""
-    chosen = None
+Intents = str | Mapping[str, str] | None
+
+
+def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool, *,
+               env: dict[str, str] | None = None, label: str | None = None,
+               progress: Progress | None = None, intent: Intents = None) -> Audit:
+    """One walk per audited flag, combined; with ``changed``, the flags the
+    series changes join those named."""
+    if changed:
+        names = list(dict.fromkeys([*names, *changed_flags(top, base, head, env)]))
+        if not names:
+            return untouched_series(top, base, head, None, env, label)
+    parts = []
+    for name in names:
+        forced = intent if intent is None or isinstance(intent, str) \
+            else intent.get(name, intent.get(EVERY))
+        parts.append(walk_series(top, base, head, name, env=env, label=label,
+                                 progress=progress, intent=forced))
+    return Audit.combine(parts)
+
+
+def _symbols(symbol: Symbols, changed: bool = False) -> list[str]:
+    """The flags named, checked, each once (none only with --changed-flags)."""
+    names = [symbol] if isinstance(symbol, str) else list(dict.fromkeys(symbol))
+    if not names and not changed:
+        names = [DEFAULT_SYMBOL]
+    return [check_symbol(name) for name in names]
+
+
+EVERY = "*"  # the key of an intent given for every audited flag
+
+
+def intents_for(given: list[str]) -> dict[str, str]:
+    """What ``--intent`` says, per flag (``TIF_X=remove``) and, under
+    :data:`EVERY`, for every audited flag; an AuditError for anything else."""
+    chosen: dict[str, str] = {}
     for text in given:
         name, sep, kind = text.rpartition("=")
         if kind not in INTENTS or (sep and not _IDENTIFIER.match(name)):
             raise AuditError(f"--intent {text!r}: give [TIF_X=]{'|'.join(INTENTS)}")
-        if not sep or name == symbol:
-            chosen = kind
+        chosen[name if sep else EVERY] = kind
     return chosen
+
+
+def intent_for(symbol: str, given: list[str]) -> str | None:
+    """The intent ``--intent`` gives one flag."""
+    chosen = intents_for(given)
+    return chosen.get(symbol, chosen.get(EVERY))

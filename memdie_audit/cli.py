@@ -57,8 +57,13 @@ def parser() -> argparse.ArgumentParser:
                            "the repository")
     p.add_argument("--base", metavar="REV",
                    help="with --mbox: apply onto REV instead of the mbox's base-commit")
-    p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
-                   help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
+    p.add_argument("--symbol", action="append", default=[], metavar="TIF_X",
+                   help="the flag to audit, its mask _TIF_X; give it again for several "
+                        "(default: TIF_MEMDIE)")
+    p.add_argument("--changed-flags", action="store_true",
+                   help="with --series or --mbox: audit every flag whose definitions the "
+                        "series adds, removes, moves or renumbers, or whose references it "
+                        "adds or removes (with --symbol: those too)")
     p.add_argument("--intent", action="append", default=[], metavar="[TIF_X=]INTENT",
                    help="what the series does to the flag: remove, add, convert-users, move, "
                         "renumber or untouched (default: decided from base and head); "
@@ -100,16 +105,20 @@ def run(args: argparse.Namespace) -> Audit:
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
-    intent = api.intent_for(args.symbol, args.intent)
+    intent = api.intents_for(args.intent)
     if intent and not (args.series or args.mbox):
         raise AuditError("--intent goes with --series or --mbox")
+    if args.changed_flags and not (args.series or args.mbox):
+        raise AuditError("--changed-flags goes with --series or --mbox (a tree has no changes)")
+    symbols = args.symbol or ([] if args.changed_flags else [api.DEFAULT_SYMBOL])
     if args.series:
-        return api.audit_series(args.tree, args.series, args.symbol, progress=terminal_progress,
-                                intent=intent)
+        return api.audit_series(args.tree, args.series, symbols, progress=terminal_progress,
+                                intent=intent, changed=args.changed_flags)
     if args.mbox:
-        return api.audit_mbox(args.tree, args.mbox, args.symbol, base=args.base,
-                              progress=terminal_progress, intent=intent)
-    return api.audit_tree(args.tree, args.symbol, args.rev)
+        return api.audit_mbox(args.tree, args.mbox, symbols, base=args.base,
+                              progress=terminal_progress, intent=intent,
+                              changed=args.changed_flags)
+    return api.audit_tree(args.tree, symbols, args.rev)
 
 
 def terminal_progress(number: int, total: int, commit: Commit) -> None:

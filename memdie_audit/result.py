@@ -9,7 +9,7 @@ from, where it is at HEAD) as fields, never as prose to be parsed back.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -206,10 +206,45 @@ class Audit:
     # read from the file as it is at that commit (None: the head)
     source_context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = field(
         default_factory=dict)
+    # With several audited flags: one whole audit per flag, for what is shown
+    # per flag (inventory, arch table, matrix, bit maps). ``findings`` and
+    # each commit's findings are the union, without repeats.
+    parts: tuple[Audit, ...] = ()
 
     @property
     def symbols(self) -> tuple[str, ...]:
-        return (self.symbol,)
+        if self.parts:
+            return tuple(p.symbol for p in self.parts)
+        return (self.symbol,) if self.symbol else ()  # none: a series that changes no flag
+
+    @property
+    def per_symbol(self) -> tuple[Audit, ...]:
+        """One audit per audited flag (the audit itself for one flag)."""
+        return self.parts or (self,)
+
+    @staticmethod
+    def combine(parts: Sequence[Audit]) -> Audit:
+        """The audits of several flags over the same tree or series as one.
+        A finding that does not depend on the flag (a duplicate bit, a merge)
+        is reported once."""
+        if len(parts) == 1:
+            return parts[0]
+        first = parts[0]
+        commits = []
+        for number, commit in enumerate(first.commits):
+            each = [p.commits[number] for p in parts]
+            commits.append(replace(
+                commit, findings=_union(f for c in each for f in c.findings),
+                removed=sum((c.removed for c in each), Counter()),
+                added=sum((c.added for c in each), Counter())))
+        context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = {}
+        for p in parts:
+            context.update(p.source_context)
+        return replace(first, findings=_union(f for p in parts for f in p.findings),
+                       commits=commits, source_context=context,
+                       intent={k: v for p in parts for k, v in p.intent.items()},
+                       intent_lines={k: v for p in parts for k, v in p.intent_lines.items()},
+                       inventory=all(p.inventory for p in parts), parts=tuple(parts))
 
     def source_lines(self, f: Finding) -> list[tuple[int, str]] | None:
         """The lines around a finding, as read by the pipeline."""
@@ -222,10 +257,20 @@ class Audit:
         --ignore), in the series' list and in each commit's."""
         commits = [replace(c, findings=[f for f in c.findings if wanted(f)])
                    for c in self.commits]
-        return replace(self, findings=[f for f in self.findings if wanted(f)], commits=commits)
+        return replace(self, findings=[f for f in self.findings if wanted(f)], commits=commits,
+                       parts=tuple(p.keep(wanted) for p in self.parts))
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity is severity)
 
     def fails(self, fail_on: Severity) -> bool:
         return any(f.severity.rank >= fail_on.rank for f in self.findings)
+
+
+def _union(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings of several flags' audits, sorted, each one once: a finding
+    about the tree rather than the flag (a duplicate bit) is in every part."""
+    seen: dict[tuple, Finding] = {}
+    for f in findings:
+        seen.setdefault((f.rule, f.path, f.line, f.column, f.commit, f.message), f)
+    return sorted(seen.values(), key=lambda f: f.sort_key)

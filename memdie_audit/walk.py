@@ -54,7 +54,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     :mod:`.rules.intent`); without it, base and head decide."""
     if intent is None and not touches_flag(top, base, head, symbol, env) \
             and names_flag(top, base, symbol, env):
-        return _untouched(top, base, head, symbol, env, label)
+        return untouched_series(top, base, head, symbol, env, label)
     commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
@@ -172,21 +172,27 @@ def _with_free_bits(f: Finding, head: Snapshot) -> Finding:
                                              for arch, bit, path in hints))
 
 
-def _untouched(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
-               label: str | None) -> Audit:
-    """A series that cannot change the flag: its commits, no finding, and no
-    inventory (the tree is not read: the cost follows the change)."""
+def untouched_series(top: Path, base: str, head: str, symbol: str | None,
+                     env: dict[str, str] | None, label: str | None) -> Audit:
+    """A series that cannot change the flag (None: that changes no flag at
+    all): its commits, no finding, and no inventory (the tree is not read:
+    the cost follows the change)."""
     commits = _commits(top, base, head, env)
-    empty = Snapshot(symbol, {}, {}, frozenset(), frozenset())
+    name = symbol or ""
+    empty = Snapshot(name, {}, {}, frozenset(), frozenset())
     audits = [CommitAudit(c.sha, c.subject, c.author, c.date, merge=c.merge) for c in commits]
     for audit, commit in zip(audits, commits, strict=True):
         if commit.merge:
             audit.findings.append(merge_commit(commit.subject, commit.sha, symbol))
-    decided = decide(symbol, empty, empty, touched=False)
-    return Audit(symbol, "series", label or str(top), head, empty,
+    if symbol:
+        decided = decide(symbol, empty, empty, touched=False)
+        intent, lines = {symbol: decided.kind}, {symbol: decided.summary}
+    else:
+        intent, lines = {}, {"": "changes no flag's definitions or references"}
+    return Audit(name, "series", label or str(top), head, empty,
                  [f for a in audits for f in a.findings], base_rev=commits[0].parent or base,
-                 base=empty, commits=audits, intent={symbol: decided.kind},
-                 intent_lines={symbol: decided.summary}, inventory=False)
+                 base=empty, commits=audits, intent=intent, intent_lines=lines,
+                 inventory=False)
 
 
 def _new_breaks(found: list[Break], base_breaks: set[tuple]) -> list[Break]:

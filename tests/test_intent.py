@@ -199,3 +199,69 @@ def test_a_mask_needs_its_bit_only_where_its_own_definition_uses_it(tmp_path: Pa
     status, report, _ = run(capsys, str(tmp_path), "--symbol", "TIF_X")
     assert [(f["rule"], f["arch"]) for f in report["findings"]] == []
     assert status == 0
+
+
+def test_several_flags_are_audited_at_once(kernel, capsys) -> None:
+    args = [str(kernel.path), "--series", kernel.revrange("duplicate-bit")]
+    status, report, _ = run(capsys, *args, "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP")
+    assert status == 1
+    assert report["symbols"] == ["TIF_MEMDIE", "TIF_IO_BITMAP"]
+    assert report["intent"] == {"TIF_MEMDIE": "remove", "TIF_IO_BITMAP": "renumber"}
+    assert {o["symbol"] for o in report["occurrences"]} == {"TIF_MEMDIE", "TIF_IO_BITMAP"}
+    # The duplicate bit is about the header, not about either flag: once.
+    assert [f["rule"] for f in report["findings"]].count("duplicate-bit") == 1
+    assert [f["rule"] for f in report["commits"][-1]["findings"]].count("duplicate-bit") == 1
+    jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
+    alone = {s: run(capsys, *args, "--symbol", s)[1] for s in report["symbols"]}
+    assert len(report["occurrences"]) == sum(len(a["occurrences"]) for a in alone.values())
+    assert main([*args, "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP"]) == 1
+    out = capsys.readouterr().out
+    assert "intent of TIF_MEMDIE: removes TIF_MEMDIE from 33 flag headers" in out
+    assert "intent of TIF_IO_BITMAP: renumbers TIF_IO_BITMAP in 1 flag header" in out
+    assert "\nTIF_IO_BITMAP:\narch " in out and "\nTIF_MEMDIE:\narch " in out
+    # --intent for one flag leaves the other's decided from base and head.
+    _, report, _ = run(capsys, *args, "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP",
+                       "--intent", "TIF_IO_BITMAP=move")
+    assert report["intent"] == {"TIF_MEMDIE": "remove", "TIF_IO_BITMAP": "move"}
+
+
+def test_changed_flags_are_the_flags_the_series_changes(kernel, scratch: Path, capsys) -> None:
+    _, report, _ = run(capsys, str(kernel.path), "--series", kernel.revrange("duplicate-bit"),
+                       "--changed-flags")
+    assert report["symbols"] == ["TIF_IO_BITMAP", "TIF_MEMDIE"]
+    _, report, _ = run(capsys, str(kernel.path), "--series", kernel.revrange("clean"),
+                       "--changed-flags")
+    assert report["symbols"] == ["TIF_MEMDIE"] and report["intent"] == {"TIF_MEMDIE": "remove"}
+    # A push that changes no flag: clean and quiet, and the tree is not read.
+    git(scratch, "checkout", "-q", "-b", "work", "master")
+    (scratch / "mm" / "mmap.c").write_text("/* TIF_MEMDIE is not named here any more */\n")
+    git(scratch, "commit", "-q", "-am", "mm: a comment")
+    git(scratch, "checkout", "-q", "-b", "other", "master")
+    (scratch / "drivers").mkdir(exist_ok=True)
+    (scratch / "drivers" / "new.c").write_text("int new_driver;\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "drivers: a new one")
+    status, report, err = run(capsys, str(scratch), "--series", "master..other",
+                              "--changed-flags")
+    assert (status, err, report["symbols"], report["intent"]) == (0, "", [], {})
+    assert report["occurrences"] is None
+    jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
+    assert main([str(scratch), "--series", "master..other", "--changed-flags"]) == 0
+    assert "intent: changes no flag's definitions or references" in capsys.readouterr().out
+    assert main([str(scratch), "--changed-flags"]) == 2
+    assert "--changed-flags goes with --series or --mbox" in capsys.readouterr().err
+
+
+def test_a_reference_counts_as_changed_only_when_its_number_changes() -> None:
+    from memdie_audit.kernel.changed import _reference_changes
+
+    diff = b"\n".join([
+        b"diff --git a/mm/a.c b/mm/a.c", b"--- a/mm/a.c", b"+++ b/mm/a.c", b"@@ -1 +1 @@",
+        b"-\tif (test_thread_flag(TIF_MEMDIE) && x)",  # edited around: not a change
+        b"+\tif (test_thread_flag(TIF_MEMDIE) && y)",
+        b"-\tset_thread_flag(TIF_SIGPENDING);",  # gone
+        b"diff --git a/mm/b.c b/mm/b.c", b"--- a/mm/b.c", b"+++ b/mm/b.c", b"@@ -1 +1 @@",
+        b"+\treturn flags & _TIF_NEED_RESCHED;",  # added, through the mask
+        b"--- TIF_UPROBE in a removed line that starts with dashes",
+    ])
+    assert _reference_changes(diff) == {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_UPROBE"}

@@ -82,18 +82,20 @@ def _commit_json(c: CommitAudit) -> dict[str, Any]:
 
 def audit_json(audit: Audit) -> dict[str, Any]:
     head = audit.head
-    occurrences = head.all_occurrences()
+    occurrences = [(part.symbol, o) for part in audit.per_symbol
+                   for o in part.head.all_occurrences()]
+    files = {o.path for _, o in occurrences}
     return {
         "tool": "memdie-audit",
         "schema_version": SCHEMA_VERSION,
         "version": __version__,
-        "symbol": audit.symbol,
+        "symbol": audit.symbol or None,
         "symbols": list(audit.symbols),
         "mode": audit.mode,
         "rev": audit.rev,
         "base": audit.base_rev,
         "intent": dict(audit.intent),
-        "occurrences": ([occurrence_json(o, audit.symbol) for o in occurrences]
+        "occurrences": ([occurrence_json(o, symbol) for symbol, o in occurrences]
                         if audit.inventory else None),
         "flag_tables": [table_json(head.tables[p], audit.symbols) for p in sorted(head.tables)],
         "arches": arches_json(head),
@@ -103,7 +105,7 @@ def audit_json(audit: Audit) -> dict[str, Any]:
                     "warnings": audit.count(Severity.WARNING),
                     "notes": audit.count(Severity.NOTE),
                     "occurrences": len(occurrences) if audit.inventory else None,
-                    "files": len(head.occurrences) if audit.inventory else None},
+                    "files": len(files) if audit.inventory else None},
     }
 
 

@@ -37,8 +37,11 @@ def write(audit: Audit, out: TextIO) -> None:
         _write_series(audit, out)
     else:
         _write_tree(audit, out)
-    out.write("\n")
-    _write_arch_summary(audit, out)
+    for part in audit.per_symbol:
+        out.write("\n")
+        if len(audit.symbols) > 1:
+            out.write(f"{part.symbol}:\n")
+        _write_arch_summary(part, out)
     out.write(total_line(audit) + "\n")
 
 
@@ -54,23 +57,26 @@ def write_quiet(audit: Audit, out: TextIO) -> None:
 
 
 def _write_tree(audit: Audit, out: TextIO) -> None:
-    head = audit.head
-    occurrences = head.all_occurrences()
     where = audit.tree + (f" at {audit.rev[:12]}" if audit.rev else "")
-    files = len(head.occurrences)
-    out.write(f"{audit.symbol} in {where}: {len(occurrences)} occurrence"
-              f"{'s' * (len(occurrences) != 1)} in {files} file{'s' * (files != 1)}\n")
-    for title, kinds in _SECTIONS:
-        items = [o for o in occurrences if o.kind in kinds]
-        if items:
-            out.write(f"\n{title} ({len(items)}):\n")
-            out.writelines(occurrence_line(o) + "\n" for o in items)
+    for number, part in enumerate(audit.per_symbol):
+        head = part.head
+        occurrences = head.all_occurrences()
+        files = len(head.occurrences)
+        out.write("\n" * (number > 0) + f"{part.symbol} in {where}: {len(occurrences)} "
+                  f"occurrence{'s' * (len(occurrences) != 1)} in {files} "
+                  f"file{'s' * (files != 1)}\n")
+        for title, kinds in _SECTIONS:
+            items = [o for o in occurrences if o.kind in kinds]
+            if items:
+                out.write(f"\n{title} ({len(items)}):\n")
+                out.writelines(occurrence_line(o) + "\n" for o in items)
     _write_findings(audit.findings, out)
 
 
 def _write_series(audit: Audit, out: TextIO) -> None:
     n = len(audit.commits)
-    out.write(f"{audit.symbol}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
+    flags = ", ".join(audit.symbols) or "no flag"
+    out.write(f"{flags}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
               f"in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
     for symbol, line in audit.intent_lines.items():
         out.write(f"intent: {line}\n" if len(audit.intent_lines) == 1 else
@@ -81,11 +87,14 @@ def _write_series(audit: Audit, out: TextIO) -> None:
         out.write(f"  removed: {_counts(commit.removed)}; added: {_counts(commit.added)}\n")
         out.writelines(f"{f}\n" for f in sorted(commit.findings, key=lambda f: f.sort_key))
     at_head = [f for f in audit.findings if f.commit is None]
-    head = audit.head
-    left = len(head.all_occurrences())
     if audit.inventory:
-        out.write(f"\nafter the series: {left} occurrence{'s' * (left != 1)} in "
-                  f"{len(head.occurrences)} file{'s' * (len(head.occurrences) != 1)}\n")
+        out.write("\n")
+        for part in audit.per_symbol:
+            head = part.head
+            left, files = len(head.all_occurrences()), len(head.occurrences)
+            of = f" of {part.symbol}" if len(audit.symbols) > 1 else ""
+            out.write(f"after the series: {left} occurrence{'s' * (left != 1)}{of} in "
+                      f"{files} file{'s' * (files != 1)}\n")
     else:
         out.write("\nafter the series: the tree was not read (no commit changes a line "
                   "naming the flag, a flag header or an arch Kconfig)\n")

@@ -7,7 +7,7 @@ from .registry import COMMIT, N, finding, rule
 
 
 @rule("merge-commit", N, COMMIT, "a merge commit inside the series")
-def merge_commit(subject: str, sha: str, symbol: str) -> Finding:
+def merge_commit(subject: str, sha: str, symbol: str | None) -> Finding:
     """The series is followed along its first parents; a merge's changes are
     read against its first parent. Series sent by mail have no merges:
     rebase it."""

@@ -1,0 +1,105 @@
+"""Which flags a series changes (``--changed-flags``): those whose
+definitions it adds, removes, moves or renumbers, and those whose
+references it adds or removes.
+
+Read from the range's own diff, not from the trees: flag headers that
+change are parsed at both ends and compared flag by flag; elsewhere the
+changed lines' ``TIF_*`` / ``_TIF_*`` tokens are counted per file, and a
+flag whose count differs gained or lost references (a reference that only
+moved within a file, or a line edited around it, does not count). Only
+names some flag header defines, at either end, are flags.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..sources import gitcmd
+from ..sources.commits import FLAG_PATHS
+from .flagtable import read_flag_table
+from .model import FlagTable
+from .paths import is_flag_header
+
+_TOKEN = re.compile(rb"\b_?(TIF_[A-Za-z0-9_]+)\b")
+_BIT_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(TIF_[A-Za-z0-9_]+)\b", re.M)
+
+
+def changed_flags(top: Path, base: str, head: str, env: dict[str, str] | None = None
+                  ) -> list[str]:
+    """The flags ``base..head`` changes, by name, sorted."""
+    paths = gitcmd.split_z(gitcmd.run(top, "diff", "--no-renames", "--name-only", "-z",
+                                      base, head, "--", env=env))
+    if not paths:
+        return []
+    known = _flag_names(top, base, env) | _flag_names(top, head, env)
+    headers = [p for p in paths if is_flag_header(p)]
+    names = _header_changes(top, base, head, headers, env)
+    others = [p for p in paths if not is_flag_header(p)]
+    if others:
+        names |= _reference_changes(gitcmd.run(
+            top, "diff", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
+            "-U0", base, head, "--", *others, env=env))
+    return sorted(names & known)
+
+
+def _flag_names(top: Path, rev: str, env: dict[str, str] | None) -> set[str]:
+    """Every ``TIF_*`` bit a flag header defines at ``rev`` (a grep limited
+    to the flag headers)."""
+    out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+TIF_", rev, "--",
+                     *FLAG_PATHS[:3], ok=(0, 1), env=env)
+    return {m.group(1).decode() for m in _BIT_DEFINE.finditer(out)}
+
+
+def _header_changes(top: Path, base: str, head: str, headers: list[str],
+                    env: dict[str, str] | None) -> set[str]:
+    """Flags whose bit, mask or condition differs in a changed flag header."""
+    if not headers:
+        return set()
+    blobs = gitcmd.read_blobs(top, [f"{rev}:{p}" for rev in (base, head) for p in headers],
+                              env=env)
+    names: set[str] = set()
+    for path in headers:
+        before, after = (_entries(path, blobs.get(f"{rev}:{path}")) for rev in (base, head))
+        names |= {name for name in before.keys() | after.keys()
+                  if before.get(name) != after.get(name)}
+    return names
+
+
+def _entries(path: str, data: bytes | None) -> dict[str, list[tuple]]:
+    """A header's flags: name (a mask under its bit's name) → what defines it."""
+    if data is None:
+        return {}
+    table: FlagTable = read_flag_table(path, data)
+    entries: dict[str, list[tuple]] = {}
+    for kind, flags in (("bit", table.bits), ("mask", table.masks)):
+        for f in flags:
+            entries.setdefault(f.name.lstrip("_"), []).append(
+                (kind, f.value if f.value is not None else f.expr, f.condition))
+    return entries
+
+
+def _reference_changes(diff: bytes) -> set[str]:
+    """Flags named a different number of times in a file's removed and
+    added lines."""
+    names: set[str] = set()
+    balance: dict[str, int] = {}
+
+    def settle() -> None:
+        names.update(name for name, n in balance.items() if n)
+        balance.clear()
+
+    in_hunk = False  # a file's header lines (--- a/…, +++ b/…) are no change
+    for line in diff.splitlines():
+        if line.startswith(b"diff --git "):
+            settle()
+            in_hunk = False
+        elif line.startswith(b"@@"):
+            in_hunk = True
+        elif in_hunk and line.startswith((b"+", b"-")):
+            sign = 1 if line[:1] == b"+" else -1
+            for m in _TOKEN.finditer(line, 1):
+                name = m.group(1).decode()
+                balance[name] = balance.get(name, 0) + sign
+    settle()
+    return names
