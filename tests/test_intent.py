@@ -265,3 +265,56 @@ def test_a_reference_counts_as_changed_only_when_its_number_changes() -> None:
         b"--- TIF_UPROBE in a removed line that starts with dashes",
     ])
     assert _reference_changes(diff) == {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_UPROBE"}
+
+
+def test_an_addition_need_not_reach_arches_that_cannot_build_its_users(scratch: Path,
+                                                                       capsys) -> None:
+    """The shape of livepatch's TIF_PATCH_PENDING: the users are built only
+    with an option that depends on a capability some arches select."""
+    git(scratch, "checkout", "-q", "-b", "patchy", "master")
+    able = ("x86", "powerpc", "s390")
+    for arch in able:
+        header = scratch / "arch" / arch / "include" / "asm" / "thread_info.h"
+        bit = free_bits(audit_tree(scratch, "TIF_SIGPENDING").head.views[arch], 1)[0]
+        header.write_text(header.read_text() + f"#define TIF_PATCHY {bit}\n")
+        kconfig = scratch / "arch" / arch / "Kconfig"
+        kconfig.write_text(kconfig.read_text() + "\tselect HAVE_PATCHY if 64BIT\n")
+    folder = scratch / "kernel" / "patchy"
+    folder.mkdir()
+    (folder / "Kconfig").write_text(
+        'config HAVE_PATCHY\n\tbool\n\nconfig PATCHY\n\tbool "Patch me"\n'
+        "\tdepends on MODULES && HAVE_PATCHY\n\tdepends on SYSFS\n")
+    (folder / "Makefile").write_text("obj-$(CONFIG_PATCHY) += patchy.o\n"
+                                     "patchy-objs := core.o transition.o\n")
+    (folder / "transition.c").write_text(
+        "int patchy_pending(struct task_struct *t)\n"
+        "{\n\treturn test_tsk_thread_flag(t, TIF_PATCHY);\n}\n")
+    (scratch / "kernel" / "Makefile").write_text("obj-y += fork.o\n"
+                                                 "obj-$(CONFIG_PATCHY) += patchy/\n")
+    (scratch / "include" / "linux" / "patchy.h").write_text(
+        "#if IS_ENABLED(CONFIG_PATCHY)\nstatic inline void patchy_update(void)\n"
+        "{\n\tclear_thread_flag(TIF_PATCHY);\n}\n#endif\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "patchy: a flag for the arches that can patch")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..patchy",
+                            "--symbol", "TIF_PATCHY")
+    assert report["intent"] == {"TIF_PATCHY": "add"}
+    assert (status, [f for f in report["findings"] if f["severity"] == "error"]) == (0, [])
+    # Code built on every arch needs the flag on every arch.
+    (scratch / "mm" / "patchy.c").write_text(
+        "int p(void) { return test_thread_flag(TIF_PATCHY); }\n")
+    # ... and an arch that selects the capability without defining the flag breaks.
+    kconfig = scratch / "arch" / "m68k" / "Kconfig"
+    kconfig.write_text(kconfig.read_text() + "\tselect HAVE_PATCHY\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "mm, m68k: more patchy")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..patchy",
+                            "--symbol", "TIF_PATCHY")
+    errors = {f["path"]: f["arches"] for f in report["findings"]
+              if f["rule"] == "dangling-reference"}
+    assert status == 1
+    # (the header's break is in the commit's bisect-break, the same site)
+    assert set(errors) == {"mm/patchy.c", "kernel/patchy/transition.c"}
+    assert errors["kernel/patchy/transition.c"] == ["m68k"]
+    assert "m68k" in errors["mm/patchy.c"] and "x86" not in errors["mm/patchy.c"]
+    assert len(errors["mm/patchy.c"]) > 20

@@ -213,3 +213,48 @@ def guarded_spans(lexed: Lexed, names: frozenset[str]) -> list[tuple[int, int]]:
             elif d.keyword == "elif":
                 stack.append((False, False, body))
     return spans
+
+
+_CONFIG_TERM = re.compile(r"^(?:defined|IS_ENABLED|IS_BUILTIN|IS_REACHABLE)?\s*\(?\s*"
+                          r"CONFIG_(\w+)\s*\)?$")
+
+
+def _config_terms(condition: str) -> frozenset[str]:
+    """Options an ``#if`` needs enabled: its ``CONFIG_X``, ``defined(CONFIG_X)``
+    or ``IS_ENABLED(CONFIG_X)`` terms joined by ``&&`` (none when the
+    condition has an ``||``: then no single option is needed)."""
+    if "||" in condition:
+        return frozenset()
+    return frozenset(m.group(1) for term in condition.split("&&")
+                     if (m := _CONFIG_TERM.match(term.strip())))
+
+
+def config_spans(lexed: Lexed) -> list[tuple[int, int, frozenset[str]]]:
+    """Byte spans compiled only with some config options enabled, and those
+    options (without the ``CONFIG_`` prefix): the body of ``#ifdef CONFIG_X``
+    or of an ``#if`` of ``IS_ENABLED(CONFIG_X) && …``, the ``#else`` of
+    ``#ifndef CONFIG_X``."""
+    spans: list[tuple[int, int, frozenset[str]]] = []
+    stack: list[tuple[frozenset[str], frozenset[str], int]] = []
+    none: frozenset[str] = frozenset()
+    for d in directives(lexed):
+        end_of_line = lexed.data.find(b"\n", d.offset)
+        body = len(lexed.data) if end_of_line < 0 else end_of_line + 1
+        if d.keyword in ("if", "ifdef", "ifndef"):
+            word = d.rest.split()[0] if d.rest.split() else ""
+            option = frozenset({word[7:]}) if word.startswith("CONFIG_") else none
+            if d.keyword == "ifdef":
+                stack.append((option, none, body))
+            elif d.keyword == "ifndef":
+                stack.append((none, option, body))
+            else:
+                stack.append((_config_terms(d.rest), none, body))
+        elif d.keyword in ("elif", "else", "endif") and stack:
+            now, other, start = stack.pop()
+            if now:
+                spans.append((start, d.offset, now))
+            if d.keyword == "else":
+                stack.append((other, none, body))
+            elif d.keyword == "elif":
+                stack.append((none, none, body))
+    return spans

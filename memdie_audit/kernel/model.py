@@ -54,7 +54,9 @@ class Occurrence:
     ``git grep --column`` does. ``guarded`` is true for a reference that only
     tests whether the symbol is defined (``#ifdef TIF_X``), which can never
     break a build. ``fallback`` is true where the C around the token did not
-    parse and the kind was decided lexically.
+    parse and the kind was decided lexically. ``configs`` are the options the
+    ``#ifdef CONFIG_X`` blocks around it need: an arch whose Kconfig cannot
+    enable them never compiles it.
     """
 
     path: str
@@ -67,6 +69,8 @@ class Occurrence:
     text: str
     guarded: bool = False
     fallback: bool = False
+    # config options (no CONFIG_ prefix) the #if blocks around it need enabled
+    configs: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return f"{one_line(self.path)}:{self.line}:{self.column}: {self.kind}: {self.text.strip()}"

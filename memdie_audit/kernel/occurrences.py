@@ -41,20 +41,25 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     else:
         kinds = [(kind, None, guarded, False) for kind, guarded in
                  (_classify_lexically(lexed, offset, token, symbol) for offset, token in hits)]
+    configs: list[frozenset[str]] = [frozenset()] * len(hits)
     if language != "text":
+        needs = lexer.config_spans(lexed)
+        configs = [frozenset().union(*(c for start, end, c in needs if start <= offset < end))
+                   for offset, _ in hits]
         spans = lexer.guarded_spans(lexed, frozenset({symbol, "_" + symbol}))
         kinds = [(kind, function, guarded or (kind is Kind.USE and _inside(spans, offset)),
                   fallback)
                  for (offset, _), (kind, function, guarded, fallback) in zip(hits, kinds,
                                                                              strict=True)]
     occurrences = []
-    for (offset, token), (kind, function, guarded, fallback) in zip(hits, kinds, strict=True):
+    for (offset, token), (kind, function, guarded, fallback), needed in zip(
+            hits, kinds, configs, strict=True):
         line = lexed.line_of(offset)
         column = offset - lexed.line_starts[line - 1] + 1
         occurrences.append(Occurrence(
             path=path, line=line, column=column, token=token, kind=kind, arch=arch,
             function=function, text=_line_text(lexed, line, column),
-            guarded=guarded, fallback=fallback))
+            guarded=guarded, fallback=fallback, configs=needed))
     return tuple(occurrences)
 
 

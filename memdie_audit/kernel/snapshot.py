@@ -15,6 +15,7 @@ from functools import cached_property
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
+from .kbuild import BuildFacts
 from .kconfig import build_widths as build_widths_of
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
@@ -34,6 +35,17 @@ class Snapshot:
     header_text: Mapping[str, bytes] = field(default_factory=dict, compare=False)
     # arch -> word sizes of the kernels it builds, from its Kconfig's 64BIT
     build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    # Makefiles and Kconfigs, read on demand: which arches build what
+    build: BuildFacts | None = field(default=None, compare=False, repr=False)
+
+    def can_build(self, arch: str, o: Occurrence) -> bool:
+        """Can ``arch`` compile the code around this occurrence at all? Not
+        when it needs a config option (Makefile or ``#ifdef``) that the
+        arch's Kconfig cannot enable (see :mod:`.kbuild`)."""
+        if self.build is None:
+            return True
+        needed = o.configs | self.build.file_configs(o.path)
+        return all(self.build.can_enable(arch, option) for option in sorted(needed))
 
     def all_occurrences(self) -> list[Occurrence]:
         return [o for path in sorted(self.occurrences) for o in self.occurrences[path]]
@@ -155,7 +167,8 @@ class Snapshot:
                                   headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches))
+                       arches=_arches(tables, generic_arches),
+                       build=self.build.updated(changes) if self.build else None)
 
 
 class PendingSnapshot:
@@ -203,7 +216,7 @@ def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     header_text = {p: contents[p] for p in headers if p in contents}
     tables = _read_tables(header_text)
     return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
-                    frozenset(generic_arches), header_text, build_widths)
+                    frozenset(generic_arches), header_text, build_widths, BuildFacts(source))
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

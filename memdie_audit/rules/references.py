@@ -21,7 +21,9 @@ def missing_arches(snapshot: Snapshot, occurrence: Occurrence,
     every arch that defines the token in ``reference`` (the base of a series;
     the tree itself otherwise): a flag some arches never define is optional
     and its users are guarded by config options a static check cannot
-    evaluate. A token defined nowhere in ``reference`` is missing everywhere.
+    evaluate. A token defined nowhere in ``reference`` (a flag being added)
+    is needed on every arch that can build the code around it: not where
+    that code needs a config option the arch's Kconfig cannot enable.
     """
     token = occurrence.token
     if occurrence.arch is not None and occurrence.arch != GENERIC:
@@ -30,7 +32,9 @@ def missing_arches(snapshot: Snapshot, occurrence: Occurrence,
         reference = reference or snapshot
         candidates = sorted((occurrence.arch == GENERIC and snapshot.generic_arches)
                             or snapshot.arches)
-        arches = [a for a in candidates if token in reference.visible_names(a)] or candidates
+        arches = [a for a in candidates if token in reference.visible_names(a)]
+        if not arches:  # a flag no arch had: needed wherever the code can be built
+            arches = [a for a in candidates if snapshot.can_build(a, occurrence)]
     return [a for a in arches if token not in snapshot.visible_names(a)]
 
 

@@ -28,6 +28,12 @@ class Source(Protocol):
     def candidates(self, pending: object) -> list[str]: ...
     def listing(self) -> list[str]: ...
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
+    def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]: ...
+
+
+def is_kconfig(path: str) -> bool:
+    """``Kconfig``, ``Kconfig.debug``, … anywhere in the tree."""
+    return path.rsplit("/", 1)[-1].startswith("Kconfig")
 
 
 class GitTree:
@@ -71,6 +77,17 @@ class GitTree:
             blobs = gitcmd.read_blobs(self.top, [s for s in specs.values() if s], env=self.env)
             return {p: blobs[s] for p, s in specs.items() if s and blobs.get(s) is not None}
         return _read_files(self.top, paths)
+
+    def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]:
+        """The Kconfig files that name any of ``words``, with their text (a
+        grep limited to Kconfig files)."""
+        patterns = [arg for w in words for arg in ("-e", w)]
+        if not patterns:
+            return {}
+        out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", *patterns,
+                         *self._rev_args(), "--", ":(glob)**/Kconfig*", ok=(0, 1), env=self.env)
+        prefix = f"{self.rev}:" if self.rev else ""
+        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
 
     def _object_name(self, path: str) -> str | None:
         """``rev:path`` for cat-file; a path with a newline cannot be written
@@ -135,6 +152,17 @@ class PlainTree:
             if data is not None:
                 result[path] = data
         return result
+
+
+    def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]:
+        wanted = [re.compile(rb"\b%s\b" % re.escape(w.encode())) for w in words]
+        found = {}
+        for path in self.files():
+            if is_kconfig(path):
+                data = self.read([path]).get(path)
+                if data is not None and any(w.search(data) for w in wanted):
+                    found[path] = data
+        return found
 
 
 def _raise_walk_error(err: OSError) -> None:
