@@ -153,9 +153,14 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO,
         raise AuditError(f"cannot write {output}: {err.strerror}") from None
 
 
-# Imported up front with signals held: Ctrl-C striking while Python builds a
-# class can surface as an unrelated RuntimeError instead of an interruption.
-_ANALYSIS = ("api", "demo", "report.html", "report.json", "report.sarif", "report.text")
+def _load(*modules: str) -> None:
+    """Import what this run needs, and nothing more (Jinja2 only for HTML),
+    before it starts and with signals held: Ctrl-C striking while Python
+    builds a class can surface as an unrelated RuntimeError instead of an
+    interruption."""
+    with signals_held():
+        for name in modules:
+            importlib.import_module(f"{__package__}.{name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -166,9 +171,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.reconfigure(errors="surrogateescape")
     try:
         with signals_unwind():
-            with signals_held():
-                for name in _ANALYSIS:
-                    importlib.import_module(f"{__package__}.{name}")
             return _main(argv)
     except KeyboardInterrupt:
         print("memdie-audit: interrupted", file=sys.stderr)
@@ -186,9 +188,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["demo"]:
+            _load("demo")
             from .demo import run_demo
             return run_demo(argv[1:], sys.stdout)
         args = parser().parse_args(argv)
+        _load("api", "result", f"report.{FORMATS[args.format]}",
+              *(["report.html"] if args.html else []))
         if args.list_rules:
             from .rules import RULES
             for rule in RULES.values():

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -318,3 +319,21 @@ def test_an_addition_need_not_reach_arches_that_cannot_build_its_users(scratch: 
     assert errors["kernel/patchy/transition.c"] == ["m68k"]
     assert "m68k" in errors["mm/patchy.c"] and "x86" not in errors["mm/patchy.c"]
     assert len(errors["mm/patchy.c"]) > 20
+
+
+def test_a_run_imports_what_its_mode_and_format_need(kernel, scratch: Path) -> None:
+    """An unrelated push pays for no template engine and no parser."""
+    git(scratch, "checkout", "-q", "-b", "work", "master")
+    (scratch / "README").write_text("a new readme\n")
+    git(scratch, "commit", "-q", "-am", "README: rewrite")
+    probe = ("import sys; from memdie_audit.cli import main; status = main(sys.argv[1:]); "
+             "print(status, sorted(m for m in ('jinja2', 'tree_sitter') if m in sys.modules))")
+
+    def loaded(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
+                              text=True, check=True)
+        return done.stdout.splitlines()[-1]
+
+    assert loaded(str(scratch), "--series", "master..work", "-q") == "0 []"
+    assert loaded(str(scratch), "--series", "master..work", "--format", "html") \
+        .endswith("['jinja2']")

@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from . import lexer, treesitter
+from . import c_parser, lexer
 from .flagexpr import Unevaluable, evaluate
 from .model import FlagDef, FlagTable
 from .paths import GENERIC_FLAG_HEADER, arch_of, field_bits, flags_width
@@ -221,7 +221,8 @@ def _flags_field_type(data: bytes) -> str | None:
     """The C type of ``struct thread_info``'s ``flags`` field, if the header has one."""
     if b"thread_info" not in data:
         return None
-    found = treesitter.captures("thread_info", treesitter.parse_c(data).root_node)
+    parser = c_parser()
+    found = parser.captures("thread_info", parser.parse_c(data).root_node)
     for field_node in found.get("field", ()):
         m = _FIELD_FLAGS.match(field_node.text or b"")
         if m and m.group(1).strip():

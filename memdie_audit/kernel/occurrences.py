@@ -10,11 +10,15 @@ C-like text, the kind comes from the lexical view in :mod:`cpp`.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..sources.tokens import token_pattern
-from . import lexer, treesitter
+from . import c_parser, lexer
 from .model import Kind, Occurrence
 from .paths import ASM_LINE_COMMENTS, arch_of, language_of
+
+if TYPE_CHECKING:
+    from . import treesitter
 
 MAX_TEXT = 400  # characters of a source line kept in an occurrence
 MAX_DEPTH = 256  # syntax-tree depth beyond which a token is read lexically
@@ -99,7 +103,8 @@ def _classify_c(data: bytes, lexed: lexer.Lexed, hits: list[tuple[int, str]], sy
     # comment opens a block for it; a comment inside a macro body is an
     # ERROR): it parses the text with the comments blanked, and the lexer,
     # which follows C's rules, says what is a comment or a string.
-    root = treesitter.parse_c(lexer.blank_comments(lexed)).root_node
+    ts = c_parser()
+    root = ts.parse_c(lexer.blank_comments(lexed)).root_node
     result = []
     for offset, token in hits:
         end = offset + len(token)
@@ -110,7 +115,7 @@ def _classify_c(data: bytes, lexed: lexer.Lexed, hits: list[tuple[int, str]], sy
             kind, guarded = _classify_lexically(lexed, offset, token, symbol)
             result.append((kind, None, guarded, kind not in (Kind.COMMENT, Kind.STRING)))
             continue
-        found = treesitter.captures("occurrences", root, offset, end)
+        found = ts.captures("occurrences", root, offset, end)
         function = _enclosing_function(found.get("function", ()), offset)
 
         def covers(name: str, exact: bool = False, found=found, offset=offset, end=end) -> bool:
@@ -175,4 +180,4 @@ def _enclosing_function(nodes: list[treesitter.Node], offset: int) -> str | None
     node = max(inner, key=lambda n: n.start_byte).child_by_field_name("declarator")
     while node is not None and node.type != "identifier":
         node = node.child_by_field_name("declarator")
-    return treesitter.text_of(node) if node is not None else None
+    return c_parser().text_of(node) if node is not None else None
