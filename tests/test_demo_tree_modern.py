@@ -70,6 +70,7 @@ def _effective_bits(texts: list[str], defined: set[str]) -> tuple[dict, dict, li
     defined = {"__KERNEL__", *defined}
     for text in texts:
         stack: list[bool] = []
+        text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)  # a comment may span lines
         for raw in text.replace("\\\n", " ").splitlines():
             line = re.sub(r"/\*.*?\*/|//.*$", "", raw).strip()
             if m := re.match(r"#\s*if(n?)def\s+(\w+)", line):
