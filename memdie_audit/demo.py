@@ -4,7 +4,7 @@ removal series and audit them, so a newcomer sees the tool work in one command.
 Two trees: ``linux`` has the shape of v4.9 (a flag header per arch; a clean
 and a flawed TIF_MEMDIE removal), ``linux-6.19`` the shape of v6.19 (four
 arches take their low bits from ``include/asm-generic/thread_info_tif.h``;
-the clean removal)."""
+the clean removal, and a series that adds a flag but forgets an arch)."""
 
 from __future__ import annotations
 
@@ -22,12 +22,11 @@ from .result import Audit, Severity
 if TYPE_CHECKING:
     from .demo_tree import FixtureRepo
 
-# (tree, variant) audited as a series, and the exit status each must give.
 # (tree, series, the exit status it must give): a clean and a flawed
-# removal, a modern removal, and a series that is no removal at all (riscv
-# code starts polling without the bit): judged for what it does.
+# removal, a modern removal, and a series that is no removal at all (it adds
+# TIF_NOTIFY_WORK but forgets m68k): judged for what it does.
 _SERIES = (("linux", "clean", 0), ("linux", "flawed", 1), ("linux-6.19", "modern-clean", 0),
-           ("linux-6.19", "modern-polling-riscv", 1))
+           ("linux-6.19", "modern-add-missing-arch", 1))
 
 
 class _DemoParser(argparse.ArgumentParser):
@@ -39,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _DemoParser(prog="memdie-audit demo",
                     description="Build two kernel-like git trees, shaped like Linux 4.9 and "
                                 "v6.19, with TIF_MEMDIE removal series (clean, and flawed for "
-                                "4.9) and audit them.")
+                                "4.9) and a v6.19 series that adds a flag, and audit them.")
     p.add_argument("dir", nargs="?", metavar="DIR",
                    help="where to build the trees (kept, with the HTML reports of the series); "
                         "default: a temporary directory")

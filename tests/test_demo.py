@@ -1,5 +1,6 @@
 """memdie-audit demo: the newcomer's first command."""
 
+import re
 from pathlib import Path
 
 from memdie_audit.cli import main
@@ -14,11 +15,15 @@ def test_demo_builds_audits_and_keeps_reports(tmp_path: Path, capsys) -> None:
                                         "master..series/modern-clean"]
     assert out.count("(exit status 0)") == 3 and out.count("(exit status 1)") == 2
     assert out.count("verdict: clean") == 2 and out.count("verdict: NOT clean") == 2
-    # The last series adds a user: judged as such, with its one build break.
+    # The last series adds a flag but forgets m68k: judged as an addition,
+    # with its one build break and the bit m68k has free.
     last = out.split(commands[-1], 1)[1]
-    assert "intent: convert-users" in last and "[leftover-" not in last
-    assert "arch/riscv/kernel/idle.c:23:18: error: build breaks" in last
-    for variant in ("clean", "flawed", "modern-clean", "modern-polling-riscv"):
+    assert commands[-1].endswith("--symbol TIF_NOTIFY_WORK --html "
+                                 f"{tmp_path / 'demo' / 'report-modern-add-missing-arch.html'}")
+    assert "intent: adds TIF_NOTIFY_WORK to 18 flag headers" in last and "[leftover-" not in last
+    assert re.search(r"kernel/notify_work\.c:\d+:\d+: error: build breaks .* on m68k: .*"
+                     r"a free bit on each: m68k 0 \[bisect-break\]", last)
+    for variant in ("clean", "flawed", "modern-clean", "modern-add-missing-arch"):
         page = (tmp_path / "demo" / f"report-{variant}.html").read_text()
         assert "Arch × commit" in page
     for tree in ("linux", "linux-6.19"):

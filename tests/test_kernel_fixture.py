@@ -347,6 +347,25 @@ def test_expect_matching_rules(repo: demo_tree.FixtureRepo) -> None:
     assert missing == list(demo_tree.SERIES["clean"].expected)
 
 
+def test_expect_checks_the_window_and_the_arches() -> None:
+    e = Expect("bisect-break", "k.c", None, 1, last_bad=1, arches=("m68k", "arm"))
+    found = {"rule": "bisect-break", "path": "k.c", "commit": 1, "arches": ["arm", "m68k"],
+             "window": {"first": 1, "last": 1}}
+    assert e.matches(found)
+    assert not e.matches({**found, "window": {"first": 1, "last": 2}})
+    assert not e.matches({**found, "window": None})
+    assert not e.matches({**found, "arches": ["arm"]})
+    assert Expect("bisect-break", "k.c", None, 1).matches({**found, "arches": []})
+
+
+def test_a_spec_names_one_flag_or_several() -> None:
+    one = SeriesSpec("x", "", (), symbol="TIF_SSBD")
+    assert (one.symbol, one.symbols) == ("TIF_SSBD", ("TIF_SSBD",))
+    both = SeriesSpec("y", "", (), symbols=("TIF_MEMDIE", "TIF_NOTIFY_WORK"))
+    assert both.symbol == "TIF_MEMDIE" and replace(both, subjects=("s",)).symbols == both.symbols
+    assert SERIES["clean"].symbols == ("TIF_MEMDIE",)
+
+
 def test_absent_findings_and_no_errors() -> None:
     spec = SeriesSpec("x", "", (), absent=(Expect("dangling-reference", "a.S", None, None),))
     dangling = {"rule": "dangling-reference", "path": "a.S", "severity": "error"}

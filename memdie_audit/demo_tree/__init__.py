@@ -10,8 +10,9 @@ from our own tables and templates; no kernel source is copied.
 ``era="modern"`` builds the tree in the shape of v6.19 instead (``modern``,
 ``modern_series``): x86, riscv, s390 and loongarch on
 ``include/asm-generic/thread_info_tif.h`` with ``HAVE_TIF_*`` switches, the
-other arches on their own headers, and series that remove TIF_MEMDIE or
-move and use other flags. ``eras`` says which base and series each era has.
+other arches on their own headers, and series that remove TIF_MEMDIE,
+move and use other flags, or add TIF_NOTIFY_WORK (``modern_additions``).
+``eras`` says which base and series each era has.
 
 The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
 ``flag_users/`` (the files that mention the flag, as mini patches),

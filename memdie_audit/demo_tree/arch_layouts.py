@@ -66,6 +66,22 @@ class ArchTable:
             [p for p, h in self.headers.items()
              if any(b.mask for b in memdie_bits(h)) and h.style != "none"] + [GENERIC_PATH])
 
+    def free_bit(self, path: str) -> int:
+        """The lowest bit no flag of header ``path`` takes in any preprocessor
+        context (``#if`` arms and optional generic bits count as taken),
+        within its range: 0-15 in the generic header, 16 and up in the own
+        header of an arch that takes the generic bits, and never past the
+        width of the flags word in the narrowest kernel the arch builds."""
+        if path == GENERIC_PATH:
+            layout, first, limit = self.generic_layout, 0, 16
+        else:
+            spec = self.headers[path]
+            arch = self.by_name[path.split("/")[1]]
+            layout, first = spec.layout, 16 if arch.generic_bits else 0
+            limit = min(spec.width, *BUILDS[arch.bits64])
+        taken = {b.bit for b in layout if isinstance(b, Bit)}
+        return next(bit for bit in range(first, limit) if bit not in taken)
+
     def facts(self, asm: Mapping[str, tuple[str, bool]] = ASM_FILES) -> dict[str, ArchFacts]:
         """What the tree built from this table holds for each arch; ``asm``
         maps entry-code paths to (arch, tests the flag in the base tree)."""

@@ -25,6 +25,24 @@ class HeaderEdits:
     renumber: tuple[tuple[str, int], ...] = ()  # (flag, new bit)
     shifts: tuple[tuple[str, str], ...] = ()  # (mask's flag, flag it shifts instead)
     restyle: tuple[tuple[str, str], ...] = ()  # (flag, mask style its mask is written in)
+    add: tuple[Bit, ...] = ()  # flags the base does not have, each with its mask
+
+
+def with_added(layout: tuple[Bit | Raw, ...], add: tuple[Bit, ...]) -> tuple[Bit | Raw, ...]:
+    """``layout`` with each flag of ``add`` after the last unconditional bit
+    below it (before the first bit when there is none), as a patch that
+    takes a free bit would put it: never inside an ``#if`` block."""
+    items = list(layout)
+    for new in add:
+        depth, at, first = 0, None, None
+        for i, item in enumerate(items):
+            if isinstance(item, Raw):
+                depth += item.text.startswith("#if") - item.text.startswith("#endif")
+            elif depth == 0:
+                first = i if first is None else first
+                at = i + 1 if item.bit < new.bit else at
+        items.insert(at if at is not None else first if first is not None else len(items), new)
+    return tuple(items)
 
 
 def visual_width(text: str) -> int:
@@ -77,7 +95,7 @@ def _drop_empty_blocks(lines: list[str]) -> list[str]:
 def flag_lines(spec: HeaderSpec, edits: HeaderEdits) -> list[str]:
     renumber = dict(edits.renumber)
     out = []
-    for item in spec.layout:
+    for item in with_added(spec.layout, edits.add):
         if isinstance(item, Raw):
             out.append(item.text)
             continue
@@ -95,7 +113,7 @@ def mask_lines(spec: HeaderSpec, edits: HeaderEdits) -> list[str]:
     shifts = dict(edits.shifts)
     restyle = dict(edits.restyle)
     out = []
-    for item in spec.layout:
+    for item in with_added(spec.layout, edits.add):
         if isinstance(item, Raw):
             if _is_cond(item.text):
                 out.append(item.text)
@@ -142,7 +160,7 @@ def render_generic(edits: HeaderEdits = HeaderEdits(),
     shifts = dict(edits.shifts)
     renumber = dict(edits.renumber)
     depth = 0
-    for item in layout:
+    for item in with_added(layout, edits.add):
         if isinstance(item, Raw):
             out.append(item.text)
             depth += item.text.startswith("#if") - item.text.startswith("#endif")

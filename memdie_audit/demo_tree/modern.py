@@ -12,17 +12,22 @@ Besides TIF_MEMDIE's users (mm/, kernel/cgroup/, a header comment, a doc)
 the tree has users of other flags the modern series audit:
 TIF_POLLING_NRFLAG in the idle code, guarded by ``#ifdef
 TIF_POLLING_NRFLAG``; TIF_SSBD in x86 and arm64 code; TIF_IO_BITMAP in x86
-code. Every text is ours (``data/modern/``); no kernel source is copied.
+code. The series that add a flag add files the base does not have
+(``NEW_FILES``, in ``data/modern/new_files/``), a line to a generated
+Makefile or Kconfig (``APPENDED``) and ``select`` lines to arch Kconfigs,
+so the base tree and its shas stay as they are. Every text is ours
+(``data/modern/``); no kernel source is copied.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .arch_layouts import GENERIC_PATH, SPARC_DISPATCH, ArchFacts, read_table
-from .filler import filler_files
+from .filler import filler_files, kconfig
 from .headers import HeaderEdits, render_generic, render_header, render_sparc_dispatch
+from .layout import Bit
 from .template import load, pick
 
 TABLE = read_table("modern/arch_layouts.json")
@@ -48,6 +53,22 @@ FLAG_USERS: dict[str, str | None] = {
     "arch/arm64/kernel/proton-pack.c": None,
 }
 
+# Files only a series has: the change that adds each (data/modern/new_files/).
+NOTIFY_WORK_USER, NOTIFY_WORK_GUARDED = "notify-work-user", "notify-work-guarded"
+NEW_FILES: dict[str, str] = {
+    "kernel/notify_work.c": NOTIFY_WORK_USER,
+    "include/linux/notify_work.h": NOTIFY_WORK_GUARDED,
+    "kernel/notify/Kconfig": NOTIFY_WORK_GUARDED,
+    "kernel/notify/Makefile": NOTIFY_WORK_GUARDED,
+    "kernel/notify/work.c": NOTIFY_WORK_GUARDED,
+}
+# The lines each change adds at the end of a generated file of the base.
+APPENDED: dict[str, tuple[tuple[str, str], ...]] = {
+    NOTIFY_WORK_USER: (("kernel/Makefile", "obj-y += notify_work.o"),),
+    NOTIFY_WORK_GUARDED: (("Kconfig", 'source "kernel/notify/Kconfig"'),
+                          ("kernel/Makefile", "obj-y += notify/")),
+}
+
 
 @dataclass(frozen=True)
 class ModernState:
@@ -58,6 +79,10 @@ class ModernState:
     ``TIF_MEMDIE`` / ``_TIF_MEMDIE`` (the generic header among them);
     ``renumber`` moves a flag of a header to another bit and ``restyle``
     writes a flag's mask in another idiom: (header, flag, bit or style).
+    ``added`` defines a flag the base does not have, with its mask in the
+    header's idiom: (header, bit); ``selects`` adds a ``select OPTION``
+    to an arch's Kconfig: (arch, option). ``applied`` also names the
+    changes that add files (``NEW_FILES``, ``APPENDED``).
     """
 
     applied: frozenset[str] = frozenset()
@@ -65,6 +90,8 @@ class ModernState:
     masks: frozenset[str] = TABLE.mask_headers
     renumber: tuple[tuple[str, str, int], ...] = ()
     restyle: tuple[tuple[str, str, str], ...] = ()
+    added: tuple[tuple[str, Bit], ...] = ()
+    selects: tuple[tuple[str, str], ...] = ()
 
     def edits(self, path: str) -> HeaderEdits:
         return HeaderEdits(
@@ -72,6 +99,7 @@ class ModernState:
             memdie_mask=path in self.masks,
             renumber=tuple((f, b) for p, f, b in self.renumber if p == path),
             restyle=tuple((f, s) for p, f, s in self.restyle if p == path),
+            add=tuple(b for p, b in self.added if p == path),
         )
 
 
@@ -100,6 +128,17 @@ def render_modern(state: ModernState = BASE) -> dict[str, bytes]:
         files[path] = _header(path, state.edits(path))
     for path, change in FLAG_USERS.items():
         files[path] = pick(load(f"modern/flag_users/{path}"), change in state.applied).encode()
+    for path, change in NEW_FILES.items():
+        if change in state.applied:
+            files[path] = load(f"modern/new_files/{path}").encode()
+    for change in sorted(state.applied & APPENDED.keys()):
+        for path, line in APPENDED[change]:
+            files[path] += f"{line}\n".encode()
+    for arch in sorted({a for a, _ in state.selects}):
+        spec = TABLE.by_name[arch]
+        more = tuple(o for a, o in state.selects if a == arch)
+        files[f"arch/{arch}/Kconfig"] = kconfig(
+            replace(spec, kconfig_selects=spec.kconfig_selects + more)).encode()
     return files
 
 

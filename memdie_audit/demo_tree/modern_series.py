@@ -6,12 +6,16 @@ first, then its definition in the 18 arch headers and the two lines of the
 generic header (bit 3 is freed; nothing is renumbered). The others change
 one flag each, in the ways the generic bits make possible to get wrong; each
 is audited with ``--symbol`` of the flag it changes (``SeriesSpec.symbol``).
+The ``modern-add-*`` series add TIF_NOTIFY_WORK (``modern_additions``);
+``modern-remove-and-add`` removes TIF_MEMDIE and adds TIF_NOTIFY_WORK, and
+is audited for both (``SeriesSpec.symbols``).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from . import modern_additions as additions
 from .arch_layouts import GENERIC_PATH
 from .modern import BASE, KERNEL_USERS, MM_USERS, RISCV_POLLS, RISCV_SSBD_ASM, ModernState
 from .series_specs import Expect, SeriesSpec, Step
@@ -22,8 +26,7 @@ RISCV_ENTRY = "arch/riscv/kernel/entry.S"
 GUARDED_POLLERS = ("include/linux/sched/idle.h", "kernel/sched/idle.c")
 # A series that moves a flag or adds a user removes nothing: the rules that
 # belong to a removal (DESIGN.md, "Series intent") must stay silent.
-NOT_A_REMOVAL = tuple(Expect(rule, None, None, None) for rule in (
-    "leftover-definition", "leftover-mask", "leftover-use", "reintroduced", "stale-comment"))
+NOT_A_REMOVAL = additions.NOT_A_REMOVAL
 
 _K = ("mm, oom: let OOM victims allocate anywhere without TIF_MEMDIE",
       "cpuset_current_node_allowed() lets a task with TIF_MEMDIE allocate on\n"
@@ -49,8 +52,9 @@ def _plans() -> dict[str, tuple[Step, ...]]:
     gone = replace(BASE, definitions=frozenset(), masks=frozenset())
     keeps_generic = replace(BASE, definitions=frozenset({GENERIC_PATH}),
                             masks=frozenset({GENERIC_PATH}))
+    removal = _removal(gone)
     return {
-        "modern-clean": _removal(gone),
+        "modern-clean": removal,
         "modern-forgot-generic": _removal(keeps_generic),
         "modern-polling-riscv": (Step(
             "riscv: poll for a while before waiting for an interrupt",
@@ -69,6 +73,8 @@ def _plans() -> dict[str, tuple[Step, ...]]:
             "riscv: entry: update the speculation controls where TIF_SSBD exists",
             "Share the x86 exit-path check, assembled only where an arch has the bit.",
             replace(BASE, applied=frozenset({RISCV_SSBD_ASM}))),),
+        **additions.PLANS,
+        "modern-remove-and-add": removal + additions.addition(removal[-1].state),
     }
 
 
@@ -105,6 +111,13 @@ _SPECS = (
                (), symbol="TIF_SSBD",
                absent=(Expect("dangling-reference", RISCV_ENTRY, None, None), *NOT_A_REMOVAL),
                no_errors=True),
+    *additions.SPECS,
+    SeriesSpec("modern-remove-and-add",
+               "v6.19 tree: the clean TIF_MEMDIE removal, then the clean TIF_NOTIFY_WORK "
+               "addition; audited for both flags",
+               (), symbols=("TIF_MEMDIE", additions.SYMBOL),
+               absent=additions.NO_BREAK + additions.NO_CLASH, no_errors=True,
+               intent=(("TIF_MEMDIE", "remove"), (additions.SYMBOL, "add"))),
 )
 
 MODERN_SERIES: dict[str, SeriesSpec] = {

@@ -26,8 +26,11 @@ class Expect:
     1-based index, on the series' first-parent line, of the commit that
     introduced the problem; a finding that names no commit still matches,
     except for the per-commit rules (bisect-break, reintroduced), which must
-    name it. ``last_bad`` is the last broken commit of a bisect-break, where
-    the series repairs it.
+    name it. ``last_bad`` is the last broken commit of a bisect-break (the
+    ``last`` of its ``window``), where the series repairs it. ``arches``,
+    when given, is the finding's whole ``arches`` list, in any order: a
+    reference in common code names no single ``arch``, but the arches it
+    breaks on.
     """
 
     rule: str
@@ -35,6 +38,7 @@ class Expect:
     arch: str | None
     commit: int | None
     last_bad: int | None = None
+    arches: tuple[str, ...] | None = None
 
     def matches(self, finding: Mapping[str, object], commits: tuple[str, ...] = ()) -> bool:
         """Does ``finding`` (a dict shaped like the JSON output) satisfy this?
@@ -47,6 +51,10 @@ class Expect:
         if self.path is not None and finding.get("path") != self.path:
             return False
         if self.arch is not None and finding.get("arch") != self.arch:
+            return False
+        if self.arches is not None and sorted(finding.get("arches") or ()) != sorted(self.arches):
+            return False
+        if self.last_bad is not None and (finding.get("window") or {}).get("last") != self.last_bad:
             return False
         if self.commit is None:
             return True
@@ -74,9 +82,13 @@ class Step:
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """A variant, audited with ``--symbol symbol``: a correct audit reports
-    every finding of ``expected``, none that matches ``absent`` and, with
-    ``no_errors``, no error at all."""
+    """A variant, audited with ``--symbol`` for each flag of ``symbols``: a
+    correct audit reports every finding of ``expected``, none that matches
+    ``absent`` and, with ``no_errors``, no error at all; with ``intent``,
+    it decides that the series does that to each flag (the JSON
+    ``intent``). ``symbol`` alone names the one flag of most variants;
+    ``symbols`` alone, the flags of a series that changes several
+    (``symbol`` is then the first)."""
 
     name: str
     description: str
@@ -85,6 +97,14 @@ class SeriesSpec:
     symbol: str = "TIF_MEMDIE"
     absent: tuple[Expect, ...] = ()
     no_errors: bool = False
+    symbols: tuple[str, ...] = ()
+    intent: tuple[tuple[str, str], ...] = ()  # (flag, what the series does to it)
+
+    def __post_init__(self) -> None:
+        if self.symbols:
+            object.__setattr__(self, "symbol", self.symbols[0])
+        else:
+            object.__setattr__(self, "symbols", (self.symbol,))
 
     def unmatched(self, findings: Iterable[Mapping[str, object]],
                   commits: tuple[str, ...] = ()) -> list[Expect]:
