@@ -24,8 +24,9 @@ _ENTRY = re.compile(r"^\s*(config|menuconfig)\s+(\w+)\s*$")
 _END_OF_ENTRY = re.compile(r"^\s*(config|menuconfig|choice|endchoice|menu|endmenu|if|endif|"
                            r"source|comment|mainmenu)\b")
 _DEPENDS = re.compile(r"^\s*depends\s+on\s+(.+)$")
-_SELECT = re.compile(r"^\s*select\s+(\w+)")
+_SELECT = re.compile(r"^\s*(?:select|imply)\s+(\w+)")
 _PROMPT = re.compile(r'^\s*((bool|tristate|def_bool|def_tristate)\s+"|prompt\b)')
+_DEFAULT = re.compile(r"^\s*(default|def_bool|def_tristate)\b")
 _IF = re.compile(r"^\s*if\s+(.+)$")
 _SYMBOL = re.compile(r"^\(?\s*(\w+)\s*\)?$")
 _MAKE_LINE = re.compile(r"^\s*([\w.-]+?)-(y|objs|\$\(CONFIG_(\w+)\))\s*[:+]?=\s*(.*)$")
@@ -46,6 +47,7 @@ class _Entry:
     path: str
     depends: set[str] = field(default_factory=set)
     prompt: bool = False
+    default: bool = False
 
 
 def _logical_lines(text: str) -> list[str]:
@@ -78,6 +80,8 @@ def _parse_kconfig(path: str, data: bytes) -> tuple[list[tuple[str, _Entry]], li
             current.depends |= _conjuncts(m.group(1))
         elif _PROMPT.match(line):
             current.prompt = True
+        if _DEFAULT.match(line):
+            current.default = True
     return entries, selects
 
 
@@ -185,8 +189,9 @@ class BuildFacts:
     def can_enable(self, arch: str, option: str, depth: int = 0) -> bool:
         """Can ``arch``'s Kconfig enable ``option``? No when the option is
         defined only in other arches' Kconfigs, when it is a capability
-        (no prompt, selected by arches' Kconfigs only) this arch does not
-        select, or when a dependency it needs is one of those."""
+        (no prompt, no default: set by ``select`` alone, and selected by
+        arches' Kconfigs only, or by none) this arch does not select, or
+        when a dependency it needs is one of those."""
         key = (arch, option)
         if key not in self._can:
             self._can[key] = True  # a dependency cycle counts as "can"
@@ -201,9 +206,9 @@ class BuildFacts:
             return False  # another arch's own option
         selectors = self._selected_by.get(option, set())
         by_arch = {_arch_of(p) for p in selectors}
-        if selectors and None not in by_arch and not any(e.prompt for e in entries) \
+        if entries and not any(e.prompt or e.default for e in entries) and None not in by_arch \
                 and arch not in by_arch:
-            return False  # a capability the arch does not select
+            return False  # a capability (set only by select) the arch does not select
         if depth >= MAX_DEPTH or not entries:
             return True
         needed = set.intersection(*(e.depends for e in entries))
