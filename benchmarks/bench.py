@@ -78,22 +78,22 @@ def compare(name: str, audit: list[str], grep: list[str], cwd: Path, rounds: int
     return result
 
 
-def long_series(repo: Path, base: str, commits: int) -> str:
+def long_series(repo: Path, base: str, commits: int, branch: str = "bench/long") -> str:
     """A branch of ``commits`` commits on ``base``, each changing one file
     that does not mention the flag, written with fast-import (no checkout)."""
-    stream = [f"reset refs/heads/bench/long\nfrom {base}\n"]
+    stream = [f"reset refs/heads/{branch}\nfrom {base}\n"]
     for number in range(commits):
         body = f"/* bench change {number} */\nint bench_{number}(void) {{ return {number}; }}\n"
         message = f"bench: change {number}"
         stream.append(
-            f"commit refs/heads/bench/long\n"
+            f"commit refs/heads/{branch}\n"
             f"committer Bench <bench@example.org> {1_500_000_000 + number} +0000\n"
             f"data {len(message)}\n{message}\n"
             f"M 100644 inline drivers/bench/file{number % 50}.c\n"
             f"data {len(body.encode())}\n{body}\n")
     subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], check=True,
                    input="".join(stream).encode())
-    return subprocess.run(["git", "-C", str(repo), "rev-parse", "bench/long"], check=True,
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", branch], check=True,
                           capture_output=True, text=True).stdout.strip()
 
 
@@ -133,6 +133,9 @@ def main() -> None:
     p.add_argument("--megabytes", type=int, default=500)
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--json", type=Path, help="also write the results here")
+    p.add_argument("--push", action="store_true",
+                   help="with --tree: also time a 3-commit push that never touches the flag "
+                        "(writes the branch bench/push into that repository: use a clone)")
     args = p.parse_args()
 
     if args.tree:
@@ -162,6 +165,12 @@ def main() -> None:
         results.append(compare("mbox (same series)", [*AUDIT, str(repo), "--mbox", str(mbox),
                                                       "--format", "json"],
                                [*grep, base], repo, args.rounds))
+    if meta or args.push:
+        start = base or head
+        push = long_series(repo, start, 3, "bench/push")
+        results.append(compare("push that never touches the flag",
+                               [*AUDIT, str(repo), "--series", f"{start}..{push}"],
+                               [*grep, start], repo, args.rounds))
     if meta:
         results.append(compare("series (200 more commits)",
                                [*AUDIT, str(repo), "--series", f"{meta['base']}..{meta['long']}",
