@@ -248,3 +248,25 @@ def test_a_reader_that_goes_away_keeps_the_findings_status(kernel, tmp_path: Pat
         shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
     assert run.stdout.splitlines()[-1] == "status 1", run.stdout + run.stderr
     assert run.stderr == "" and page.exists()
+
+
+def test_ranges_in_gits_forms_imply_head(tmp_path: Path, capsys) -> None:
+    origin = make_repo(tmp_path / "origin", FILES)
+    clone = tmp_path / "clone"
+    git(origin, "clone", "-q", ".", str(clone))
+    write_tree(clone, {"mm/a.c": "int a;\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "mm: a")
+    write_tree(clone, {"mm/b.c": "int b;\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "mm: b")
+    for series in ("origin/master..", "HEAD~2..", "origin/master..HEAD"):
+        status, out, err = run(str(clone), "--series", series, "--format", "json",
+                               capsys=capsys)
+        assert (status, err) == (0, ""), (series, err)
+        assert [c["subject"] for c in json.loads(out)["commits"]] == ["mm: a", "mm: b"], series
+    git(clone, "checkout", "-q", "HEAD~2")
+    status, out, _ = run(str(clone), "--series", "..master", "--format", "json", capsys=capsys)
+    assert status == 0 and [c["subject"] for c in json.loads(out)["commits"]] == \
+        ["mm: a", "mm: b"]
+    assert run(str(clone), "--series", "..", capsys=capsys)[0] == 2

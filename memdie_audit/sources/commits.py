@@ -40,13 +40,14 @@ class Commit:
 
 
 def parse_range(text: str) -> tuple[str, str]:
-    """``BASE..HEAD`` → (BASE, HEAD)."""
+    """``BASE..HEAD`` → (BASE, HEAD). As in git, a side left out is HEAD:
+    ``origin/master..`` is the branch checked out, ``..topic`` starts at HEAD."""
     if "..." in text:
         raise AuditError(f"--series {text!r}: give BASE..HEAD (two dots), not a symmetric range")
     base, sep, head = text.partition("..")
-    if not sep or not base or not head:
-        raise AuditError(f"--series {text!r}: expected BASE..HEAD")
-    return base, head
+    if not sep or not (base or head):
+        raise AuditError(f"--series {text!r}: expected BASE..HEAD (HEAD may be left out)")
+    return base or "HEAD", head or "HEAD"
 
 
 # One record per commit: a marker, then the fields git prints for --format,
