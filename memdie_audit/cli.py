@@ -40,12 +40,35 @@ class _Parser(argparse.ArgumentParser):
         raise AuditError(f"{message} (see memdie-audit --help)")
 
 
+_DESCRIPTION = """\
+Audit a kernel tree, or a patch series against it, for every definition and
+use of a thread-info flag across all arches.
+'memdie-audit demo [DIR]' builds and audits a demo tree."""
+
+_EPILOG = """\
+examples:
+  memdie-audit                                   # the working tree in . (tracked files)
+  memdie-audit ~/linux --rev v4.9                # a commit, read from git objects
+  memdie-audit ~/linux --series origin/master..  # each commit from there to HEAD
+  memdie-audit ~/linux --series HEAD~4.. --terse # one line per finding
+  memdie-audit ~/linux --mbox series.mbx         # an emailed series (b4 am)
+  memdie-audit ~/linux --symbol TIF_UPROBE       # any flag; its mask is _TIF_UPROBE
+  memdie-audit . --series v4.9.. --format sarif -o memdie.sarif
+
+exit status:
+  0    no finding at or above --fail-on (default: error)
+  1    there are such findings
+  2    the input could not be audited (bad path, revision, range, mbox, symbol,
+       a repository git refuses, a write error): one line on stderr
+  3    internal error: one line; please report it with the command line
+  130  interrupted (SIGINT); 143 terminated (SIGTERM)
+  A reader that goes away (| head) keeps 0 or 1."""
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
-        prog="memdie-audit",
-        description="Audit a kernel tree, or a patch series against it, for every definition "
-                    "and use of a thread-info flag across all arches. "
-                    "'memdie-audit demo [DIR]' builds and audits a demo tree.")
+        prog="memdie-audit", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",
                    help="kernel tree: a git repository or a plain directory (default: .)")
     what = p.add_mutually_exclusive_group()

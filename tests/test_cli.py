@@ -270,3 +270,24 @@ def test_ranges_in_gits_forms_imply_head(tmp_path: Path, capsys) -> None:
     assert status == 0 and [c["subject"] for c in json.loads(out)["commits"]] == \
         ["mm: a", "mm: b"]
     assert run(str(clone), "--series", "..", capsys=capsys)[0] == 2
+
+
+def test_help_gives_examples_that_parse_and_the_exit_statuses(capsys) -> None:
+    import shlex
+
+    from memdie_audit import cli
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    examples = text.split("\nexamples:\n")[1].split("\n\n")[0].splitlines()
+    assert len(examples) >= 5
+    for line in examples:
+        command = shlex.split(line, comments=True)
+        assert command[0] == "memdie-audit"
+        cli.parser().parse_args(command[1:])  # every example is a valid command line
+    statuses = text.split("\nexit status:\n")[1]
+    for code in (cli.EXIT_CLEAN, cli.EXIT_FINDINGS, cli.EXIT_BAD_INPUT, cli.EXIT_INTERNAL,
+                 cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED):
+        assert re.search(rf"(^  |\b){code}\b", statuses, re.M), code
