@@ -8,6 +8,7 @@ error (one line, and how to report it).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import io
 import os
@@ -15,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
@@ -103,6 +104,12 @@ def parser() -> argparse.ArgumentParser:
                    help="text: the findings and the total line only")
     p.add_argument("--list-rules", action="store_true",
                    help="list every rule with its severity and what it finds, and exit")
+    p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                   help="text: colour severities, rule ids and the verdict; auto: on a "
+                        "terminal, unless NO_COLOR is set (default: %(default)s)")
+    p.add_argument("--arches", choices=("changed", "all"), default="changed",
+                   help="text, series: the arch table lists the arches whose bit, mask or "
+                        "uses changed, or all of them (default: %(default)s)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -144,8 +151,10 @@ def terminal_progress(number: int, total: int, commit: Commit) -> None:
 
 
 def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO,
-                 style: str | None = None) -> None:
+                 style: str | None = None, text_options: dict[str, Any] | None = None) -> None:
     write = writer(fmt, style)
+    if fmt == "text" and text_options:
+        write = functools.partial(write, **text_options)
     if output is None:
         write(audit, stdout)
         return
@@ -218,7 +227,8 @@ def _main(argv: list[str]) -> int:
         status = EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
         style = "terse" if args.terse else "quiet" if args.quiet else None
         try:
-            write_report(audit, args.format, args.output, sys.stdout, style)
+            write_report(audit, args.format, args.output, sys.stdout, style,
+                         text_options(args, sys.stdout))
         except BrokenPipeError:
             _silence_stdout()  # `| head`: the status still says whether there are findings
         if args.html:
@@ -236,6 +246,18 @@ def _main(argv: list[str]) -> int:
         print(f"memdie-audit: internal error: {type(err).__name__}: {err} (at {where}); "
               f"please report it with the command line that caused it", file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def text_options(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
+    """What --color and --arches ask of the text writer. ``auto`` colours
+    only a terminal (never a file or a pipe), and not when the user set
+    NO_COLOR (no-color.org) or TERM=dumb."""
+    color = args.color == "always"
+    if args.color == "auto" and not args.output:
+        isatty = getattr(stream, "isatty", None)
+        color = bool(isatty and isatty() and not os.environ.get("NO_COLOR")
+                     and os.environ.get("TERM") != "dumb")
+    return {"color": color, "arches": args.arches}
 
 
 def _silence_stdout() -> None:

@@ -291,3 +291,58 @@ def test_help_gives_examples_that_parse_and_the_exit_statuses(capsys) -> None:
     for code in (cli.EXIT_CLEAN, cli.EXIT_FINDINGS, cli.EXIT_BAD_INPUT, cli.EXIT_INTERNAL,
                  cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED):
         assert re.search(rf"(^  |\b){code}\b", statuses, re.M), code
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """What the command prints with its stdout on a terminal (a pty)."""
+    import os
+    import pty
+
+    main_fd, terminal = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "memdie_audit", *args], stdout=terminal,
+                          stderr=subprocess.DEVNULL, env={**os.environ, **env}) as process:
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(main_fd)
+    return b"".join(chunks).decode()
+
+
+def test_color_on_a_terminal_unless_no_color_never_in_files_or_pipes(kernel, tmp_path: Path,
+                                                                      capsys) -> None:
+    args = [str(kernel.path), "--series", kernel.revrange("flawed")]
+    red = "\x1b[1;31merror\x1b[m"
+    painted = _on_a_terminal(args, {"NO_COLOR": "", "TERM": "xterm"})
+    assert red in painted and "[\x1b[1;31mbisect-break\x1b[m]" in painted
+    assert "verdict: \x1b[1;31mNOT clean\x1b[m" in painted
+    assert "\x1b" not in _on_a_terminal(args, {"NO_COLOR": "1", "TERM": "xterm"})
+    assert "\x1b" not in _on_a_terminal([*args, "--color", "never"], {"TERM": "xterm"})
+    report = tmp_path / "report.txt"
+    _on_a_terminal([*args, "-o", str(report)], {"TERM": "xterm"})
+    assert "\x1b" not in report.read_text()
+    assert main(args) == 1 and "\x1b" not in capsys.readouterr().out  # a pipe
+    assert main([*args, "--color", "always", "--terse"]) == 1
+    terse = capsys.readouterr().out
+    assert red in terse and all(line.endswith("\x1b[m]") for line in terse.splitlines())
+
+
+def test_the_arch_table_lists_the_arches_that_changed_unless_asked_for_all(kernel,
+                                                                          capsys) -> None:
+    args = [str(kernel.path), "--series", kernel.revrange("flawed"), "--symbol",
+            "TIF_RESTORE_RSE"]
+    main(args)
+    table = capsys.readouterr().out.split("\narch ")[1].splitlines()
+    assert [line.split()[0] for line in table[1:-2]] == ["ia64", "common"]
+    assert re.fullmatch(r"\(\d+ more unchanged: --arches all lists them\)", table[-2])
+    main([*args, "--arches", "all"])
+    table = capsys.readouterr().out.split("\narch ")[1].splitlines()
+    assert {"ia64", "x86", "sparc", "generic"} <= {line.split()[0] for line in table[1:-1]}
+    assert "unchanged" not in "".join(table)
