@@ -8,13 +8,14 @@ error (one line, and how to report it).
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import importlib
 import io
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -156,7 +157,7 @@ def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO,
     if fmt == "text" and text_options:
         write = functools.partial(write, **text_options)
     if output is None:
-        write(audit, stdout)
+        to_stdout(lambda out: write(audit, out), stdout)
         return
     buffer = io.StringIO()
     write(audit, buffer)
@@ -184,9 +185,7 @@ _ANALYSIS = ("api", "demo", "report.html", "report.json", "report.sarif", "repor
 def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None  # the memdie-audit command, not a call from Python code
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Paths in a kernel tree are bytes; write undecodable ones back as they were.
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")
+    _escape_what_stdout_cannot_encode()
     try:
         with signals_unwind():
             with signals_held():
@@ -206,6 +205,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _escape_what_stdout_cannot_encode() -> None:
+    """Paths in a kernel tree are bytes: on a UTF-8 stdout, undecodable ones
+    are written back as they were. Any other encoding (PYTHONIOENCODING=ascii,
+    a C locale) gets what it cannot encode as backslash escapes, never an
+    error: ``\\xe9`` for such a byte, ``\\u2192`` for a character."""
+    if not hasattr(sys.stdout, "reconfigure"):
+        return
+    utf8 = codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
+    sys.stdout.reconfigure(errors="surrogateescape" if utf8 else _ESCAPE)
+
+
+def _escape(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    text = err.object[err.start:err.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else c.encode("ascii", "backslashreplace").decode("ascii")
+                   for c in text), err.end
+
+
+_ESCAPE = "memdie-audit-backslashreplace"
+codecs.register_error(_ESCAPE, _escape)
+
+
+def _stdout() -> TextIO:
+    """Standard output, or an AuditError when it was closed (``>&-``)."""
+    if sys.stdout is None:
+        raise AuditError("standard output is closed; give -o FILE")
+    return sys.stdout
+
+
 def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["demo"]:
@@ -214,8 +244,9 @@ def _main(argv: list[str]) -> int:
         args = parser().parse_args(argv)
         if args.list_rules:
             from .rules import RULES
-            for rule in RULES.values():
-                sys.stdout.write(f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n")
+            to_stdout(lambda out: out.writelines(
+                f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n"
+                for rule in RULES.values()), _stdout())
             return EXIT_CLEAN
         wanted, ignored = _rule_list(args.types, "--types"), _rule_list(args.ignore, "--ignore")
         _check_outputs(args)
@@ -226,13 +257,14 @@ def _main(argv: list[str]) -> int:
         from .result import Severity
         status = EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
         style = "terse" if args.terse else "quiet" if args.quiet else None
+        stdout = sys.stdout if args.output else _stdout()
         try:
-            write_report(audit, args.format, args.output, sys.stdout, style,
-                         text_options(args, sys.stdout))
+            write_report(audit, args.format, args.output, stdout, style,
+                         text_options(args, stdout))
         except BrokenPipeError:
             _silence_stdout()  # `| head`: the status still says whether there are findings
         if args.html:
-            write_report(audit, "html", args.html, sys.stdout)
+            write_report(audit, "html", args.html, stdout)
         return status
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)
@@ -260,6 +292,19 @@ def text_options(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
     return {"color": color, "arches": args.arches}
 
 
+def to_stdout(write: Callable[[TextIO], None], stdout: TextIO) -> None:
+    """``write(stdout)`` and flush it now: a full disk or a terminal gone
+    is one line and exit 2, not an error in Python's shutdown. A reader
+    that goes away (BrokenPipeError) is left to the caller."""
+    try:
+        write(stdout)
+        stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise AuditError(f"cannot write to standard output: {err.strerror}") from None
+
+
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
@@ -267,7 +312,10 @@ def _silence_stdout() -> None:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """-o and --html must not name the mbox being read, nor each other:
-    nothing the user gave as input is overwritten."""
+    nothing the user gave as input is overwritten. Nor is an audit run
+    whose report has nowhere to go."""
+    if not args.output:
+        _stdout()
     def same(a: str | None, b: str | None) -> bool:
         return bool(a and b and a != "-" and b != "-"
                     and os.path.realpath(a) == os.path.realpath(b))

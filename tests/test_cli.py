@@ -346,3 +346,50 @@ def test_the_arch_table_lists_the_arches_that_changed_unless_asked_for_all(kerne
     table = capsys.readouterr().out.split("\narch ")[1].splitlines()
     assert {"ia64", "x86", "sparc", "generic"} <= {line.split()[0] for line in table[1:-1]}
     assert "unchanged" not in "".join(table)
+
+
+def _command(args: list[str], redirect: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed command through a shell, for what a test cannot do in
+    process: a closed stdout, /dev/full, another encoding."""
+    import os
+    import shlex
+
+    line = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "memdie_audit", *args])
+    return subprocess.run(f"{line} {redirect}", shell=True, capture_output=True, text=True,
+                          errors="surrogateescape", env={**os.environ, **env}, timeout=120)
+
+
+def test_an_encoding_that_cannot_print_a_character_gets_an_escape(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "arch/foo/include/asm/thread_info.h": "#define TIF_MEMDIE 4 /* naïve → */\n",
+        b"mm/caf\xe9.c".decode("utf-8", "surrogateescape"):
+            "void f(void) { clear_thread_flag(TIF_MEMDIE); }\n"})
+    done = _command([str(tmp_path)], PYTHONIOENCODING="ascii")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "#define TIF_MEMDIE 4 /* na\\xefve \\u2192 */" in done.stdout
+    assert "mm/caf\\xe9.c:1:34: use:" in done.stdout
+    utf8 = _command([str(tmp_path)], PYTHONIOENCODING="utf-8")
+    assert "naïve →" in utf8.stdout and "mm/caf\udce9.c:1:34" in utf8.stdout  # the byte itself
+
+
+@pytest.mark.parametrize("args", [[], ["--format", "json"], ["-q"], ["--list-rules"]])
+@pytest.mark.parametrize("redirect, reason", [
+    (">&-", "standard output is closed; give -o FILE"),
+    (">/dev/full", "cannot write to standard output: No space left on device"),
+])
+def test_stdout_that_cannot_be_written_is_exit_2_and_one_line(tmp_path: Path, args, redirect,
+                                                              reason) -> None:
+    write_tree(tmp_path, FILES)
+    done = _command([str(tmp_path), *args], redirect)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"memdie-audit: error: {reason}\n"
+
+
+def test_an_output_file_that_cannot_be_written_is_exit_2(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, FILES)
+    for option in ("-o", "--html"):
+        for target in ("/dev/full", str(tmp_path / "no-such-dir" / "r.html")):
+            assert main([str(tmp_path), option, target]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and err.startswith(f"memdie-audit: error: cannot write "
+                                                           f"{target}: "), err
