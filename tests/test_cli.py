@@ -178,6 +178,13 @@ def test_shallow_clone_without_the_base_is_explained(tmp_path: Path, capsys) -> 
                    check=True)
     status, _, err = run(str(clone), "--series", "HEAD~2..HEAD", capsys=capsys)
     assert status == 2 and "shallow clone" in err and err.count("\n") == 1
+    # CI's checkout: the branch and origin/master, each one commit deep. Both
+    # resolve, but the range runs off the edge of the fetched history.
+    git(clone, "fetch", "-q", "--depth", "1", "origin",
+        f"{git(repo, 'rev-parse', 'HEAD~3').strip()}:refs/remotes/origin/base")
+    status, _, err = run(str(clone), "--series", "origin/base..", capsys=capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "reaches the edge of this shallow clone" in err and "fetch-depth: 0" in err
 
 
 def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path, capsys, monkeypatch) -> None:
