@@ -20,7 +20,7 @@ from .kernel.snapshot import build_snapshot
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
-from .sources.commits import parse_range
+from .sources.commits import check_history, parse_range
 from .sources.mail import mailed_series
 from .sources.trees import Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, untouched_series, walk_series
@@ -74,6 +74,7 @@ def audit_series(tree: str | Path, revision_range: str, symbol: Symbols = DEFAUL
     top = repository(str(tree), "--series")
     base, head = parse_range(revision_range)
     base, head = resolve_commit(top, base), resolve_commit(top, head)
+    check_history(top, base, head)
     audit = _walk_each(top, base, head, names, changed, progress=progress, intent=intent)
     attach_series_context(audit, top)
     return audit

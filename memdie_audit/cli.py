@@ -8,14 +8,16 @@ error (one line, and how to report it).
 from __future__ import annotations
 
 import argparse
+import codecs
+import functools
 import importlib
 import io
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
 from .errors import AuditError
@@ -40,12 +42,35 @@ class _Parser(argparse.ArgumentParser):
         raise AuditError(f"{message} (see memdie-audit --help)")
 
 
+_DESCRIPTION = """\
+Audit a kernel tree, or a patch series against it, for every definition and
+use of a thread-info flag across all arches.
+'memdie-audit demo [DIR]' builds and audits a demo tree."""
+
+_EPILOG = """\
+examples:
+  memdie-audit                                   # the working tree in . (tracked files)
+  memdie-audit ~/linux --rev v4.9                # a commit, read from git objects
+  memdie-audit ~/linux --series origin/master..  # each commit from there to HEAD
+  memdie-audit ~/linux --series HEAD~4.. --terse # one line per finding
+  memdie-audit ~/linux --mbox series.mbx         # an emailed series (b4 am)
+  memdie-audit ~/linux --symbol TIF_UPROBE       # any flag; its mask is _TIF_UPROBE
+  memdie-audit . --series v4.9.. --format sarif -o memdie.sarif
+
+exit status:
+  0    no finding at or above --fail-on (default: error)
+  1    there are such findings
+  2    the input could not be audited (bad path, revision, range, mbox, symbol,
+       a repository git refuses, a write error): one line on stderr
+  3    internal error: one line; please report it with the command line
+  130  interrupted (SIGINT); 143 terminated (SIGTERM)
+  A reader that goes away (| head) keeps 0 or 1."""
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(
-        prog="memdie-audit",
-        description="Audit a kernel tree, or a patch series against it, for every definition "
-                    "and use of a thread-info flag across all arches. "
-                    "'memdie-audit demo [DIR]' builds and audits a demo tree.")
+        prog="memdie-audit", description=_DESCRIPTION, epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",
                    help="kernel tree: a git repository or a plain directory (default: .)")
     what = p.add_mutually_exclusive_group()
@@ -85,6 +110,12 @@ def parser() -> argparse.ArgumentParser:
                    help="text: the findings and the total line only")
     p.add_argument("--list-rules", action="store_true",
                    help="list every rule with its severity and what it finds, and exit")
+    p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
+                   help="text: colour severities, rule ids and the verdict; auto: on a "
+                        "terminal, unless NO_COLOR is set (default: %(default)s)")
+    p.add_argument("--arches", choices=("changed", "all"), default="changed",
+                   help="text, series: the arch table lists the arches whose bit, mask or "
+                        "uses changed, or all of them (default: %(default)s)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return p
 
@@ -130,10 +161,12 @@ def terminal_progress(number: int, total: int, commit: Commit) -> None:
 
 
 def write_report(audit: Audit, fmt: str, output: str | None, stdout: TextIO,
-                 style: str | None = None) -> None:
+                 style: str | None = None, text_options: dict[str, Any] | None = None) -> None:
     write = writer(fmt, style)
+    if fmt == "text" and text_options:
+        write = functools.partial(write, **text_options)
     if output is None:
-        write(audit, stdout)
+        to_stdout(lambda out: write(audit, out), stdout)
         return
     buffer = io.StringIO()
     write(audit, buffer)
@@ -166,9 +199,7 @@ def _load(*modules: str) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     program = argv is None  # the memdie-audit command, not a call from Python code
     argv = list(sys.argv[1:] if argv is None else argv)
-    # Paths in a kernel tree are bytes; write undecodable ones back as they were.
-    if hasattr(sys.stdout, "reconfigure"):
-        sys.stdout.reconfigure(errors="surrogateescape")
+    _escape_what_stdout_cannot_encode()
     try:
         with signals_unwind():
             return _main(argv)
@@ -185,6 +216,37 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _escape_what_stdout_cannot_encode() -> None:
+    """Paths in a kernel tree are bytes: on a UTF-8 stdout, undecodable ones
+    are written back as they were. Any other encoding (PYTHONIOENCODING=ascii,
+    a C locale) gets what it cannot encode as backslash escapes, never an
+    error: ``\\xe9`` for such a byte, ``\\u2192`` for a character."""
+    if not hasattr(sys.stdout, "reconfigure"):
+        return
+    utf8 = codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
+    sys.stdout.reconfigure(errors="surrogateescape" if utf8 else _ESCAPE)
+
+
+def _escape(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    text = err.object[err.start:err.end]
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF
+                   else c.encode("ascii", "backslashreplace").decode("ascii")
+                   for c in text), err.end
+
+
+_ESCAPE = "memdie-audit-backslashreplace"
+codecs.register_error(_ESCAPE, _escape)
+
+
+def _stdout() -> TextIO:
+    """Standard output, or an AuditError when it was closed (``>&-``)."""
+    if sys.stdout is None:
+        raise AuditError("standard output is closed; give -o FILE")
+    return sys.stdout
+
+
 def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["demo"]:
@@ -196,8 +258,9 @@ def _main(argv: list[str]) -> int:
               *(["report.html"] if args.html else []))
         if args.list_rules:
             from .rules import RULES
-            for rule in RULES.values():
-                sys.stdout.write(f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n")
+            to_stdout(lambda out: out.writelines(
+                f"{rule.id:<20} {rule.severity.value:<8} {rule.summary}\n"
+                for rule in RULES.values()), _stdout())
             return EXIT_CLEAN
         wanted, ignored = _rule_list(args.types, "--types"), _rule_list(args.ignore, "--ignore")
         _check_outputs(args)
@@ -208,12 +271,14 @@ def _main(argv: list[str]) -> int:
         from .result import Severity
         status = EXIT_FINDINGS if audit.fails(Severity(args.fail_on)) else EXIT_CLEAN
         style = "terse" if args.terse else "quiet" if args.quiet else None
+        stdout = sys.stdout if args.output else _stdout()
         try:
-            write_report(audit, args.format, args.output, sys.stdout, style)
+            write_report(audit, args.format, args.output, stdout, style,
+                         text_options(args, stdout))
         except BrokenPipeError:
             _silence_stdout()  # `| head`: the status still says whether there are findings
         if args.html:
-            write_report(audit, "html", args.html, sys.stdout)
+            write_report(audit, "html", args.html, stdout)
         return status
     except AuditError as err:
         print(f"memdie-audit: error: {err}", file=sys.stderr)
@@ -229,6 +294,31 @@ def _main(argv: list[str]) -> int:
         return EXIT_INTERNAL
 
 
+def text_options(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
+    """What --color and --arches ask of the text writer. ``auto`` colours
+    only a terminal (never a file or a pipe), and not when the user set
+    NO_COLOR (no-color.org) or TERM=dumb."""
+    color = args.color == "always"
+    if args.color == "auto" and not args.output:
+        isatty = getattr(stream, "isatty", None)
+        color = bool(isatty and isatty() and not os.environ.get("NO_COLOR")
+                     and os.environ.get("TERM") != "dumb")
+    return {"color": color, "arches": args.arches}
+
+
+def to_stdout(write: Callable[[TextIO], None], stdout: TextIO) -> None:
+    """``write(stdout)`` and flush it now: a full disk or a terminal gone
+    is one line and exit 2, not an error in Python's shutdown. A reader
+    that goes away (BrokenPipeError) is left to the caller."""
+    try:
+        write(stdout)
+        stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as err:
+        raise AuditError(f"cannot write to standard output: {err.strerror}") from None
+
+
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
@@ -236,7 +326,10 @@ def _silence_stdout() -> None:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """-o and --html must not name the mbox being read, nor each other:
-    nothing the user gave as input is overwritten."""
+    nothing the user gave as input is overwritten. Nor is an audit run
+    whose report has nowhere to go."""
+    if not args.output:
+        _stdout()
     def same(a: str | None, b: str | None) -> bool:
         return bool(a and b and a != "-" and b != "-"
                     and os.path.realpath(a) == os.path.realpath(b))

@@ -178,6 +178,13 @@ def test_shallow_clone_without_the_base_is_explained(tmp_path: Path, capsys) -> 
                    check=True)
     status, _, err = run(str(clone), "--series", "HEAD~2..HEAD", capsys=capsys)
     assert status == 2 and "shallow clone" in err and err.count("\n") == 1
+    # CI's checkout: the branch and origin/master, each one commit deep. Both
+    # resolve, but the range runs off the edge of the fetched history.
+    git(clone, "fetch", "-q", "--depth", "1", "origin",
+        f"{git(repo, 'rev-parse', 'HEAD~3').strip()}:refs/remotes/origin/base")
+    status, _, err = run(str(clone), "--series", "origin/base..", capsys=capsys)
+    assert status == 2 and err.count("\n") == 1, err
+    assert "reaches the edge of this shallow clone" in err and "fetch-depth: 0" in err
 
 
 def test_an_internal_error_is_one_line_and_exit_3(tmp_path: Path, capsys, monkeypatch) -> None:
@@ -248,3 +255,148 @@ def test_a_reader_that_goes_away_keeps_the_findings_status(kernel, tmp_path: Pat
         shell=True, executable="/bin/bash", capture_output=True, text=True, timeout=120)
     assert run.stdout.splitlines()[-1] == "status 1", run.stdout + run.stderr
     assert run.stderr == "" and page.exists()
+
+
+def test_ranges_in_gits_forms_imply_head(tmp_path: Path, capsys) -> None:
+    origin = make_repo(tmp_path / "origin", FILES)
+    clone = tmp_path / "clone"
+    git(origin, "clone", "-q", ".", str(clone))
+    write_tree(clone, {"mm/a.c": "int a;\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "mm: a")
+    write_tree(clone, {"mm/b.c": "int b;\n"})
+    git(clone, "add", "-A")
+    git(clone, "commit", "-q", "-m", "mm: b")
+    for series in ("origin/master..", "HEAD~2..", "origin/master..HEAD"):
+        status, out, err = run(str(clone), "--series", series, "--format", "json",
+                               capsys=capsys)
+        assert (status, err) == (0, ""), (series, err)
+        assert [c["subject"] for c in json.loads(out)["commits"]] == ["mm: a", "mm: b"], series
+    git(clone, "checkout", "-q", "HEAD~2")
+    status, out, _ = run(str(clone), "--series", "..master", "--format", "json", capsys=capsys)
+    assert status == 0 and [c["subject"] for c in json.loads(out)["commits"]] == \
+        ["mm: a", "mm: b"]
+    assert run(str(clone), "--series", "..", capsys=capsys)[0] == 2
+
+
+def test_help_gives_examples_that_parse_and_the_exit_statuses(capsys) -> None:
+    import shlex
+
+    from memdie_audit import cli
+
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    text = capsys.readouterr().out
+    examples = text.split("\nexamples:\n")[1].split("\n\n")[0].splitlines()
+    assert len(examples) >= 5
+    for line in examples:
+        command = shlex.split(line, comments=True)
+        assert command[0] == "memdie-audit"
+        cli.parser().parse_args(command[1:])  # every example is a valid command line
+    statuses = text.split("\nexit status:\n")[1]
+    for code in (cli.EXIT_CLEAN, cli.EXIT_FINDINGS, cli.EXIT_BAD_INPUT, cli.EXIT_INTERNAL,
+                 cli.EXIT_INTERRUPTED, cli.EXIT_TERMINATED):
+        assert re.search(rf"(^  |\b){code}\b", statuses, re.M), code
+
+
+def _on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """What the command prints with its stdout on a terminal (a pty)."""
+    import os
+    import pty
+
+    main_fd, terminal = pty.openpty()
+    with subprocess.Popen([sys.executable, "-m", "memdie_audit", *args], stdout=terminal,
+                          stderr=subprocess.DEVNULL, env={**os.environ, **env}) as process:
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main_fd, 65536)
+            except OSError:  # EIO: the other side is closed
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(main_fd)
+    return b"".join(chunks).decode()
+
+
+def test_color_on_a_terminal_unless_no_color_never_in_files_or_pipes(kernel, tmp_path: Path,
+                                                                      capsys) -> None:
+    args = [str(kernel.path), "--series", kernel.revrange("flawed")]
+    red = "\x1b[1;31merror\x1b[m"
+    painted = _on_a_terminal(args, {"NO_COLOR": "", "TERM": "xterm"})
+    assert red in painted and "[\x1b[1;31mbisect-break\x1b[m]" in painted
+    assert "verdict: \x1b[1;31mNOT clean\x1b[m" in painted
+    assert "\x1b" not in _on_a_terminal(args, {"NO_COLOR": "1", "TERM": "xterm"})
+    assert "\x1b" not in _on_a_terminal([*args, "--color", "never"], {"TERM": "xterm"})
+    report = tmp_path / "report.txt"
+    _on_a_terminal([*args, "-o", str(report)], {"TERM": "xterm"})
+    assert "\x1b" not in report.read_text()
+    assert main(args) == 1 and "\x1b" not in capsys.readouterr().out  # a pipe
+    assert main([*args, "--color", "always", "--terse"]) == 1
+    terse = capsys.readouterr().out
+    assert red in terse and all(line.endswith("\x1b[m]") for line in terse.splitlines())
+
+
+def test_the_arch_table_lists_the_arches_that_changed_unless_asked_for_all(kernel,
+                                                                          capsys) -> None:
+    args = [str(kernel.path), "--series", kernel.revrange("flawed"), "--symbol",
+            "TIF_RESTORE_RSE"]
+    main(args)
+    table = capsys.readouterr().out.split("\narch ")[1].splitlines()
+    assert [line.split()[0] for line in table[1:-2]] == ["ia64", "common"]
+    assert re.fullmatch(r"\(\d+ more unchanged: --arches all lists them\)", table[-2])
+    main([*args, "--arches", "all"])
+    table = capsys.readouterr().out.split("\narch ")[1].splitlines()
+    assert {"ia64", "x86", "sparc", "generic"} <= {line.split()[0] for line in table[1:-1]}
+    assert "unchanged" not in "".join(table)
+
+
+def _command(args: list[str], redirect: str = "", **env: str) -> subprocess.CompletedProcess[str]:
+    """The installed command through a shell, for what a test cannot do in
+    process: a closed stdout, /dev/full, another encoding."""
+    import os
+    import shlex
+
+    line = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "memdie_audit", *args])
+    return subprocess.run(f"{line} {redirect}", shell=True, capture_output=True, text=True,
+                          errors="surrogateescape", env={**os.environ, **env}, timeout=120)
+
+
+def test_an_encoding_that_cannot_print_a_character_gets_an_escape(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "arch/foo/include/asm/thread_info.h": "#define TIF_MEMDIE 4 /* naïve → */\n",
+        b"mm/caf\xe9.c".decode("utf-8", "surrogateescape"):
+            "void f(void) { clear_thread_flag(TIF_MEMDIE); }\n"})
+    done = _command([str(tmp_path)], PYTHONIOENCODING="ascii")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert "#define TIF_MEMDIE 4 /* na\\xefve \\u2192 */" in done.stdout
+    assert "mm/caf\\xe9.c:1:34: use:" in done.stdout
+    utf8 = _command([str(tmp_path)], PYTHONIOENCODING="utf-8")
+    assert "naïve →" in utf8.stdout and "mm/caf\udce9.c:1:34" in utf8.stdout  # the byte itself
+
+
+@pytest.mark.parametrize("args", [[], ["--format", "json"], ["-q"], ["--list-rules"]])
+@pytest.mark.parametrize("redirect, reason", [
+    (">&-", "standard output is closed; give -o FILE"),
+    (">/dev/full", "cannot write to standard output: No space left on device"),
+])
+def test_stdout_that_cannot_be_written_is_exit_2_and_one_line(tmp_path: Path, args, redirect,
+                                                              reason) -> None:
+    write_tree(tmp_path, FILES)
+    done = _command([str(tmp_path), *args], redirect)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"memdie-audit: error: {reason}\n"
+
+
+def test_an_output_file_that_cannot_be_written_is_exit_2(tmp_path: Path, capsys) -> None:
+    write_tree(tmp_path, FILES)
+    for option in ("-o", "--html"):
+        for target in ("/dev/full", str(tmp_path / "no-such-dir" / "r.html")):
+            assert main([str(tmp_path), option, target]) == 2
+            err = capsys.readouterr().err
+            assert err.count("\n") == 1 and err.startswith(f"memdie-audit: error: cannot write "
+                                                           f"{target}: "), err

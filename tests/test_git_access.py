@@ -114,7 +114,9 @@ def test_dubious_ownership_is_gits_line_and_safe_directory_still_works(tmp_path:
     for folder, _, names in os.walk(repo):
         for name in [".", *names]:
             shutil.chown(os.path.join(folder, name), user=65534, group=65534)
-    for args in ([], ["--rev", "HEAD"], ["--series", "HEAD..HEAD"]):
+    mbox = tmp_path / "series.mbx"
+    mbox.write_text("From nobody Mon Sep 17 00:00:00 2001\nSubject: [PATCH] x\n\n")
+    for args in ([], ["--rev", "HEAD"], ["--series", "HEAD..HEAD"], ["--mbox", str(mbox)]):
         err = refusal(capsys, str(repo), *args)
         assert "dubious ownership" in err
         assert f"git config --global --add safe.directory {repo}" in err
@@ -189,3 +191,49 @@ def test_a_long_series_is_read_with_a_few_git_processes(tmp_path: Path, capsys,
     one_at_a_time, ahead = reports
     assert len(ahead["commits"]) == 300 and ahead == one_at_a_time
     assert len(started) < 10  # not one per commit
+
+
+def test_a_plain_tree_walk_never_reads_a_repository_inside_it(tmp_path: Path, capsys) -> None:
+    tree = write_tree(tmp_path / "linux-4.9", FILES)
+    nested = make_repo(tree / "tools" / "scratch", {"note.c": "int x = TIF_MEMDIE;\n"})
+    (nested / ".git" / "description").write_text("TIF_MEMDIE scratch\n")
+    git(nested, "commit", "-q", "--allow-empty", "-m", "drop TIF_MEMDIE")  # in .git/logs
+    assert main([str(tree), "--format", "json"]) == 0
+    paths = {o["path"] for o in json.loads(capsys.readouterr().out)["occurrences"]}
+    assert "tools/scratch/note.c" in paths
+    assert not [p for p in paths if "/.git/" in p], paths
+
+
+def test_a_partial_clone_is_refused_rather_than_fetched_from(tmp_path: Path, capsys) -> None:
+    origin = make_repo(tmp_path / "origin", FILES)
+    git(origin, "config", "uploadpack.allowFilter", "true")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", "--filter=blob:none", "--no-checkout", origin.as_uri(),
+        str(clone))
+    git(clone, "checkout", "-q", "master")  # fetches the blobs of HEAD: the tree is complete
+    objects = sorted((clone / ".git" / "objects").rglob("*"))
+    for args in (["--rev", "HEAD"], ["--series", "HEAD..HEAD"]):
+        assert main([str(clone), *args]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "a partial clone (remote.origin.promisor true)" in err
+    assert main([str(clone)]) == 0  # the working tree is read from disk
+    assert "mm/oom_kill.c:3:20: use:" in capsys.readouterr().out
+    assert sorted((clone / ".git" / "objects").rglob("*")) == objects  # nothing was fetched
+
+
+def test_a_git_too_old_is_one_line_at_start(tmp_path: Path, capsys, monkeypatch) -> None:
+    from memdie_audit.sources import gitcmd
+
+    write_tree(tmp_path / "t", FILES)
+    fake = tmp_path / "bin" / "git"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'git version 2.25.1'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    gitcmd.check_version.cache_clear()
+    try:
+        assert main([str(tmp_path / "t")]) == 2
+    finally:
+        gitcmd.check_version.cache_clear()
+    assert capsys.readouterr().err == ("memdie-audit: error: git version 2.25.1 is too old: "
+                                       "memdie-audit needs git 2.31 or newer\n")

@@ -301,3 +301,53 @@ def test_bit_maps_draw_the_generic_bits_an_arch_takes_apart_from_its_own(tmp_pat
     # Own bits from 16 are drawn as the arch's own.
     assert re.search(r'title="bit 16 TIF_SINGLESTEP[^"]*"><span class="n">16</span>\s*'
                      r'<span class="name">', x86)
+
+
+# Run in a copy of the page, without its CSP (which admits only the page's
+# own script): the widest element that makes the page itself scroll sideways.
+_WIDTH_PROBE = """<script>
+window.addEventListener("load", () => {
+  const page = document.documentElement, boxed = ".scroll, .src, .bitmap, details.kind";
+  const wide = [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > page.clientWidth + 1
+                 && !e.parentElement.closest(boxed))
+    .slice(0, 5).map(e => `${e.tagName}.${e.className}`);
+  window.parent.document.body.dataset.probe =
+    `${page.scrollWidth}/${page.clientWidth} ${wide.join(" ")}`;
+});
+</script>"""
+
+
+def test_the_page_never_scrolls_sideways_at_400_or_1400_px(kernel, tmp_path: Path,
+                                                            capsys) -> None:
+    chromium_or_skip()
+    html, _ = report(kernel, tmp_path, capsys)
+    probed = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    (tmp_path / "probed.html").write_text(probed.replace("</body>", _WIDTH_PROBE + "</body>"),
+                                          encoding="utf-8")
+    for width in (400, 1400):
+        # An iframe gives the page exactly this viewport (a headless window
+        # is at least 500 px wide).
+        frame = tmp_path / f"frame{width}.html"
+        frame.write_text(f'<body style="margin:0"><iframe src="probed.html" '
+                         f'style="border:0;width:{width}px;height:3000px"></iframe></body>')
+        dom = chromium(frame, tmp_path / "profile", "--allow-file-access-from-files",
+                       "--disable-web-security", "--window-size=1500,3000",
+                       "--virtual-time-budget=5000", "--dump-dom").stdout
+        probe = re.search(r'data-probe="(\d+)/(\d+) ?([^"]*)"', dom)
+        assert probe, "the probe ran"
+        scroll, client, culprits = int(probe[1]), int(probe[2]), probe[3]
+        assert client <= width and scroll <= client, f"{width} px: {scroll}/{client} {culprits}"
+
+
+def test_a_duplicate_bit_is_marked_in_the_matrix_where_it_appears(kernel, tmp_path: Path,
+                                                                 capsys) -> None:
+    html, data = report(kernel, tmp_path, capsys)
+    (dup,) = [f for f in data["findings"] if f["rule"] == "duplicate-bit"]
+    number = 1 + [c["sha"] for c in data["commits"]].index(dup["commit"])
+    matrix = re.search(r'<table class="matrix">(.*?)</table>', html, re.S).group(1)
+    row = re.search(r'<tr[^>]*><th scope="row">x86\b.*?</tr>', matrix, re.S).group(0)
+    cells = re.findall(r"<td .*?</td>", row, re.S)
+    marked = [i for i, cell in enumerate(cells) if "⚠ duplicate bit" in cell]
+    assert marked == [number]  # column 0 is the base
+    assert "share bit 21" in unescape(cells[number])  # the finding, in the cell's title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -97,3 +98,58 @@ def test_hook_definition() -> None:
                  "language: python", "pass_filenames: false", "always_run: true",
                  "stages: [pre-push]"):
         assert line in text
+
+
+def _readme_hook_script() -> str:
+    """The `.git/hooks/pre-push` script as the README gives it."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Before you send")[1].split("\n## ")[0]
+    block = section[section.index("    #!/bin/sh"):].split("\n\n")[0]
+    return "".join(line.removeprefix("    ") + "\n" for line in block.splitlines())
+
+
+def test_the_readmes_untracked_pre_push_hook_stops_a_bad_push(pushed, tmp_path: Path) -> None:
+    repo, base, clean, broken = pushed
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", str(remote))
+    git(repo, "remote", "add", "origin", str(remote))
+    git(repo, "push", "-q", "origin", f"{base}:refs/heads/master")
+    hook = Path(git(repo, "rev-parse", "--git-path", "hooks/pre-push").strip())
+    if not hook.is_absolute():
+        hook = repo / hook
+    hook.parent.mkdir(parents=True, exist_ok=True)
+    hook.write_text(_readme_hook_script().replace("python3 -m", f"{sys.executable} -m"))
+    hook.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+
+    def push(refspec: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["git", "-C", str(repo), "push", "origin", refspec], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert push(f"{clean}:refs/heads/master").returncode == 0
+    refused = push(f"{broken}:refs/heads/master")
+    assert refused.returncode != 0 and "[bisect-break]" in refused.stdout
+    assert git(remote, "rev-parse", "master").strip() == clean
+    # A new branch is measured from where it leaves the remote's default branch.
+    git(repo, "fetch", "-q", "origin")
+    git(repo, "remote", "set-head", "origin", "master")
+    refused = push(f"{broken}:refs/heads/topic")
+    assert refused.returncode != 0 and "1 commit" in refused.stdout, refused.stderr
+    assert git(repo, "status", "--porcelain") == ""  # the hook left nothing in the tree
+
+
+def test_the_hooks_own_configuration_in_a_tree_is_not_a_stale_comment(pushed, capsys) -> None:
+    repo, base, clean, broken = pushed
+    git(repo, "checkout", "-q", "-b", "with-config", clean)
+    write_tree(repo, {
+        ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks:\n"
+                                   "      - id: memdie-audit\n"
+                                   "        args: [--symbol, TIF_MEMDIE]\n",
+        ".github/workflows/audit.yml": "    - run: memdie-audit . --symbol TIF_MEMDIE\n"})
+    head = commit_all(repo, "CI: audit TIF_MEMDIE")
+    env = {"PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head}
+    assert precommit.main(["--format", "json"], env) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {o["path"] for o in report["occurrences"]} >= {".pre-commit-config.yaml"}
+    assert [f for f in report["findings"] if f["rule"] == "stale-comment"] == []

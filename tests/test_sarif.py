@@ -149,3 +149,55 @@ def sarif_log_rules() -> list[dict]:
     from memdie_audit.report.sarif import rule_descriptors
 
     return rule_descriptors()
+
+
+def test_a_commits_finding_is_located_where_its_site_is_at_head(tmp_path: Path,
+                                                                capsys) -> None:
+    from conftest import commit_all, git, make_repo
+
+    repo = make_repo(tmp_path / "r", BASE_FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    write_tree(repo, {"mm/vmscan.c": "int f(void) { return test_thread_flag(TIF_MEMDIE); }\n"})
+    added = commit_all(repo, "mm, vmscan: use TIF_MEMDIE")
+    write_tree(repo, {"mm/vmscan.c": "/* one */\n/* two */\n/* three */\n"
+                                     "int f(void) { return test_thread_flag(TIF_MEMDIE); }\n"})
+    commit_all(repo, "mm, vmscan: comments above it")
+    _, log = sarif(capsys, str(repo), "--series", f"{base}..", "--intent", "remove")
+    validate(log)
+    (moved,) = [r for r in log["runs"][0]["results"]
+                if r.get("properties", {}).get("commit") == added]
+    assert moved["locations"][0]["physicalLocation"]["region"]["startLine"] == 4
+    (then,) = [r for r in moved["relatedLocations"] if "here in commit" in r["message"]["text"]]
+    assert then["physicalLocation"]["region"]["startLine"] == 1
+    assert then["message"]["text"] == f"here in commit {added[:12]}"
+    assert "locatedAtCommit" not in moved["properties"]
+
+
+def test_a_site_gone_at_head_is_located_in_its_commit_which_is_named(kernel, capsys) -> None:
+    _, log = sarif(capsys, str(kernel.path), "--series", kernel.revrange("flawed"))
+    (broken,) = [r for r in log["runs"][0]["results"] if r["ruleId"] == "bisect-break"]
+    commit = broken["properties"]["commit"]
+    assert broken["properties"]["locatedAtCommit"] == commit
+    assert broken["message"]["text"].endswith(f"(in commit {commit[:12]}; this site is gone "
+                                              "at HEAD)")
+    uri = broken["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "arch/arc/kernel/entry.S"
+
+
+def test_rules_carry_help_uris_and_the_run_an_automation_id(kernel, capsys,
+                                                            monkeypatch) -> None:
+    import memdie_audit
+
+    monkeypatch.setattr(memdie_audit, "HOME_URL", "https://example.org/memdie-audit")
+    _, log = sarif(capsys, str(kernel.path), "--series", kernel.revrange("duplicate-bit"))
+    validate(log)
+    (run,) = log["runs"]
+    assert run["tool"]["driver"]["informationUri"] == "https://example.org/memdie-audit"
+    assert {r["helpUri"] for r in run["tool"]["driver"]["rules"]} == {
+        "https://example.org/memdie-audit/#what-it-checks"}
+    assert "### What it checks" in (Path(__file__).parent.parent / "README.md").read_text()
+    assert run["automationDetails"]["id"] == (
+        f"memdie-audit/TIF_MEMDIE/{kernel.base[:12]}..{kernel.heads['duplicate-bit'][:12]}")
+    # The flag's other site of a duplicate bit is a related location.
+    (duplicate,) = [r for r in run["results"] if r["ruleId"] == "duplicate-bit"]
+    assert duplicate["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]

@@ -15,7 +15,10 @@ import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Any, TextIO
+
+import memdie_audit
 
 from .. import __version__
 from ..result import Audit, Finding, Related
@@ -32,11 +35,16 @@ def _pascal(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.split("-"))
 
 
-def rule_descriptors() -> list[dict[str, Any]]:
+# The README's rule table, on the project's home page.
+RULE_TABLE_ANCHOR = "#what-it-checks"
+
+
+def rule_descriptors(home: str | None = None) -> list[dict[str, Any]]:
+    help_uri = {"helpUri": f"{home.rstrip('/')}/{RULE_TABLE_ANCHOR}"} if home else {}
     return [{"id": rule.id, "name": _pascal(rule.id),
              "shortDescription": {"text": rule.summary},
              "fullDescription": {"text": rule.help},
-             "help": {"text": f"{rule.summary}. {rule.help}"},
+             "help": {"text": f"{rule.summary}. {rule.help}"}, **help_uri,
              "defaultConfiguration": {"level": rule.severity.value},
              "properties": {"tags": ["thread-info-flag"]}}
             for rule in RULES.values()]
@@ -75,23 +83,44 @@ def _column(audit: Audit, f: Finding) -> int | None:
     return len(prefix.decode("utf-8", errors="ignore")) + 1
 
 
+def _physical(path: str, line: int | None, column: int | None) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": {"uri": path, "uriBaseId": "SRCROOT"}}
+    if line:
+        physical["region"] = {"startLine": line, **({"startColumn": column} if column else {})}
+    return physical
+
+
 def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, Any]:
+    """One result. Code scanning shows a result on the files of the commit
+    it analysed, HEAD: a finding made at a commit of the series is located
+    where its site is at HEAD (its place in that commit is a related
+    location); a site gone by HEAD stays in its commit's file, and the
+    message and ``properties.locatedAtCommit`` name that commit."""
+    message = f.message
+    related = [r for r in f.related if r.path]
+    extra: list[dict[str, Any]] = []
+    properties: dict[str, Any] = {}
     result: dict[str, Any] = {"ruleId": f.rule, "level": f.severity.value,
-                              "message": {"text": f.message}}
+                              "message": {"text": message}}
     if f.rule in _RULE_INDEX:
         result["ruleIndex"] = _RULE_INDEX[f.rule]
     if f.path:
-        physical: dict[str, Any] = {"artifactLocation": {"uri": f.path, "uriBaseId": "SRCROOT"}}
-        if f.line:
-            region = {"startLine": f.line}
-            column = _column(audit, f)
-            if column:
-                region["startColumn"] = column
-            physical["region"] = region
-        result["locations"] = [{"physicalLocation": physical}]
+        here = _physical(f.path, f.line, _column(audit, f))
+        moved = f.commit and f.at_head and (f.at_head.path, f.at_head.line) != (f.path, f.line)
+        if moved:
+            at_head = f.at_head
+            assert at_head is not None
+            column = _column(audit, replace(f, column=at_head.column)) if at_head.column else None
+            extra.append({"physicalLocation": here,
+                          "message": {"text": f"here in commit {f.commit[:12]}"}})
+            here = _physical(at_head.path, at_head.line, column)
+        elif f.commit and not f.at_head and audit.mode == "series":
+            message += f" (in commit {f.commit[:12]}; this site is gone at HEAD)"
+            properties["locatedAtCommit"] = f.commit
+        result["locations"] = [{"physicalLocation": here}]
+    result["message"]["text"] = message
     digest = hashlib.sha256(basis.encode("utf-8", errors="surrogateescape")).hexdigest()
     result["partialFingerprints"] = {FINGERPRINT: f"{digest[:32]}:{occurrence}"}
-    properties: dict[str, Any] = {}
     if f.commit:
         properties["commit"] = f.commit
     if f.arch:
@@ -101,19 +130,18 @@ def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, 
     if f.window:
         properties["window"] = {"first": f.window.first_sha, "last": f.window.last_sha,
                                 "repairedBy": f.window.repaired_sha}
-    related = [r for r in f.related if r.path]
-    if related:
-        result["relatedLocations"] = [_related(index, r) for index, r in enumerate(related, 1)]
+    locations = [*(_related(r) for r in related), *extra]
+    if locations:
+        result["relatedLocations"] = [{"id": index, **location}
+                                      for index, location in enumerate(locations, 1)]
     if properties:
         result["properties"] = properties
     return result
 
 
-def _related(index: int, r: Related) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": r.path, "uriBaseId": "SRCROOT"}}
-    if r.line:
-        physical["region"] = {"startLine": r.line}
-    return {"id": index, "physicalLocation": physical, "message": {"text": r.message}}
+def _related(r: Related) -> dict[str, Any]:
+    assert r.path is not None
+    return {"physicalLocation": _physical(r.path, r.line, None), "message": {"text": r.message}}
 
 
 def sarif_log(audit: Audit) -> dict[str, Any]:
@@ -123,20 +151,26 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
         basis = fingerprint_basis(audit, f)
         seen[basis] += 1
         results.append(_result(audit, f, seen[basis], basis))
-    run_properties: dict[str, Any] = {"symbol": audit.symbol, "mode": audit.mode}
+    run_properties: dict[str, Any] = {"symbol": audit.symbol or None,
+                                      "symbols": list(audit.symbols), "mode": audit.mode}
     if audit.intent:
         run_properties["intent"] = dict(audit.intent)
     if audit.rev:
         run_properties["rev"] = audit.rev
     if audit.base_rev:
         run_properties["base"] = audit.base_rev
+    home = memdie_audit.HOME_URL
+    driver: dict[str, Any] = {"name": "memdie-audit", "version": __version__,
+                              "semanticVersion": __version__}
+    if home:
+        driver["informationUri"] = home
+    driver["rules"] = rule_descriptors(home)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [{
-            "tool": {"driver": {"name": "memdie-audit", "version": __version__,
-                                "semanticVersion": __version__,
-                                "rules": rule_descriptors()}},
+            "tool": {"driver": driver},
+            "automationDetails": {"id": automation_id(audit)},
             "originalUriBaseIds": {"SRCROOT": {
                 "description": {"text": "the top of the audited kernel tree"}}},
             "columnKind": "unicodeCodePoints",
@@ -144,6 +178,18 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
             "properties": run_properties,
         }],
     }
+
+
+def automation_id(audit: Audit) -> str:
+    """``category/run``: code scanning keeps one set of alerts per category
+    and replaces it with each new run of that category, so the category is
+    the tool and the flags (a run per flag does not close another's alerts),
+    and the run is what was audited."""
+    if audit.mode == "series":
+        run = f"{(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]}"
+    else:
+        run = (audit.rev or "worktree")[:12]
+    return f"memdie-audit/{'+'.join(audit.symbols) or 'no-flag'}/{run}"
 
 
 def write(audit: Audit, out: TextIO) -> None:

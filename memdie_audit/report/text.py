@@ -3,6 +3,9 @@ editors' quickfix lists and grep work on it."""
 
 from __future__ import annotations
 
+import functools
+import io
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import TextIO
@@ -32,7 +35,24 @@ def total_line(audit: Audit) -> str:
             f"{n} note{'s' * (n != 1)}")
 
 
-def write(audit: Audit, out: TextIO) -> None:
+def _painted(writer: Callable[..., None]) -> Callable[..., None]:
+    """A writer that, with ``color=True``, colours what it wrote (gcc's
+    colours: severity words, rule ids, the verdict)."""
+    def write_maybe_painted(audit: Audit, out: TextIO, *, color: bool = False,
+                            **options: str) -> None:
+        if not color:
+            writer(audit, out, **options)
+            return
+        buffer = io.StringIO()
+        writer(audit, buffer, **options)
+        out.writelines(paint(line) for line in buffer.getvalue().splitlines(keepends=True))
+    return functools.wraps(writer)(write_maybe_painted)
+
+
+@_painted
+def write(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+    """The full report. In a series, the arch table lists the arches whose
+    bit, mask or uses changed; ``arches="all"`` lists every arch."""
     if audit.mode == "series":
         _write_series(audit, out)
     else:
@@ -41,19 +61,44 @@ def write(audit: Audit, out: TextIO) -> None:
         out.write("\n")
         if len(audit.symbols) > 1:
             out.write(f"{part.symbol}:\n")
-        _write_arch_summary(part, out)
+        _write_arch_summary(part, out, every_arch=arches == "all")
     out.write(total_line(audit) + "\n")
 
 
-def write_terse(audit: Audit, out: TextIO) -> None:
+@_painted
+def write_terse(audit: Audit, out: TextIO, arches: str = "changed") -> None:
     """One line per finding, nothing else: what editors and CI annotate."""
     out.writelines(f"{f}\n" for f in sorted(audit.findings, key=lambda f: f.sort_key))
 
 
-def write_quiet(audit: Audit, out: TextIO) -> None:
+@_painted
+def write_quiet(audit: Audit, out: TextIO, arches: str = "changed") -> None:
     """The findings and the total line."""
-    write_terse(audit, out)
+    write_terse.__wrapped__(audit, out)
     out.write(total_line(audit) + "\n")
+
+
+# SGR sequences, as gcc and git use them.
+_SEVERITY_COLOR = {"error": "\033[1;31m", "warning": "\033[1;35m", "note": "\033[1;36m"}
+_BOLD, _GREEN, _RESET = "\033[1m", "\033[1;32m", "\033[m"
+_FINDING = re.compile(r"^(?P<where>(?:[^\n]*?:\d+(?::\d+)?: )?)(?P<severity>error|warning|note)"
+                      r"(?P<message>: .*) \[(?P<rule>[a-z][a-z-]*)\](?P<end>\n?)$")
+_VERDICT = re.compile(r"^verdict: (?P<verdict>clean|NOT clean)(?P<end>\n?)$")
+
+
+def paint(line: str) -> str:
+    """One line of a text report with terminal colours."""
+    found = _FINDING.match(line)
+    if found:
+        color = _SEVERITY_COLOR[found["severity"]]
+        where = f"{_BOLD}{found['where']}{_RESET}" if found["where"] else ""
+        return (f"{where}{color}{found['severity']}{_RESET}{found['message']} "
+                f"[{color}{found['rule']}{_RESET}]{found['end']}")
+    verdict = _VERDICT.match(line)
+    if verdict:
+        color = _GREEN if verdict["verdict"] == "clean" else _SEVERITY_COLOR["error"]
+        return f"verdict: {color}{verdict['verdict']}{_RESET}{verdict['end']}"
+    return line
 
 
 def _write_tree(audit: Audit, out: TextIO) -> None:
@@ -115,18 +160,26 @@ def _write_findings(findings: Iterable[Finding], out: TextIO) -> None:
         out.writelines(f"{f}\n" for f in findings)
 
 
-def _write_arch_summary(audit: Audit, out: TextIO) -> None:
+def _write_arch_summary(audit: Audit, out: TextIO, every_arch: bool = True) -> None:
     """One row per arch, and one for the generic header: the flag's bit and
     mask as the arch sees it (before → after in a series; ``g``: from the
     generic header, ``f``: a common fallback), the references in that arch's
     own code (not counting the flag inside its own mask), the flags word's
-    width in each kernel the arch builds."""
+    width in each kernel the arch builds. In a series, unless ``every_arch``,
+    only the arches where the bit, the mask or the uses changed."""
     head, base = audit.head, audit.base
     symbol, mask = audit.symbol, "_" + audit.symbol
     uses = _uses_by_arch(head)
     arches = sorted(head.arches | (base.arches if base else frozenset()))
     if not arches:
         return
+    unchanged = 0
+    if base and not every_arch:
+        before = _uses_by_arch(base)
+        shown = [a for a in arches
+                 if (_bit(base, a, symbol), _mask(base, a, mask), before[a])
+                 != (_bit(head, a, symbol), _mask(head, a, mask), uses[a])]
+        unchanged, arches = len(arches) - len(shown), shown
     bw, mw = (12, 10) if base else (6, 5)  # before -> after needs wider columns
     out.write(f"{'arch':<12} {'bit':>{bw}} {'mask':>{mw}} {'uses':>5} {'width':>6}\n")
 
@@ -144,16 +197,24 @@ def _write_arch_summary(audit: Audit, out: TextIO) -> None:
             "/".join(str(w) for w in view.widths) if view else "-",
             "  generic bits" if arch in head.generic_arches else "")
     generic = [t for s in (base, head) if s for t in s.tables_of(GENERIC)]
+    if generic and base and not every_arch and all(
+            f(base) == f(head) for f in (_generic_bit(symbol), _generic_mask(mask))):
+        generic, unchanged = [], unchanged + 1
     if generic:
-        def generic_bit(s: Snapshot) -> str:
-            return "/".join(str(b.value) for t in s.tables_of(GENERIC) if (b := t.bit(symbol))) \
-                or "-"
-
-        def generic_mask(s: Snapshot) -> str:
-            return "yes" if any(t.mask(mask) for t in s.tables_of(GENERIC)) else "-"
-        row(GENERIC, generic_bit, generic_mask, str(generic[-1].width),
+        row(GENERIC, _generic_bit(symbol), _generic_mask(mask), str(generic[-1].width),
             "  include/asm-generic/thread_info_tif.h")
     row(COMMON, lambda s: "", lambda s: "", "")
+    if unchanged:
+        out.write(f"({unchanged} more unchanged: --arches all lists them)\n")
+
+
+def _generic_bit(symbol: str) -> Callable[[Snapshot], str]:
+    return lambda s: "/".join(str(b.value) for t in s.tables_of(GENERIC)
+                              if (b := t.bit(symbol))) or "-"
+
+
+def _generic_mask(mask: str) -> Callable[[Snapshot], str]:
+    return lambda s: "yes" if any(t.mask(mask) for t in s.tables_of(GENERIC)) else "-"
 
 
 def _uses_by_arch(snapshot: Snapshot) -> Counter[str | None]:

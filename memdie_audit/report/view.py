@@ -30,14 +30,14 @@ The row keys are the arch names, ``generic`` (include/asm-generic) and
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from ..kernel.archview import ArchFlag
 from ..kernel.model import FlagDef, FlagTable
 from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
-from ..result import COMMON, ArchState, Audit
+from ..result import COMMON, ArchState, Audit, Finding
 
 STATE_WORDS = ("defined", "added", "mask", "removed", "absent", "broken", "used")
 
@@ -53,6 +53,9 @@ class Cell:
     broken: int | None = None  # references without a definition, where counted
     beneath: str | None = None  # the definition state under "broken", where known
     leftover: bool = False  # the flag survives at the end of the series
+    # Flag-table findings of this arch at this commit (a duplicate bit …):
+    # (rule id, message), so that a clash is seen where it happens.
+    problems: tuple[tuple[str, str], ...] = ()
 
     @property
     def label(self) -> str:
@@ -77,7 +80,7 @@ class Cell:
             text += f" ({self.broken} reference{'s' * (self.broken != 1)})"
         if self.beneath and self.beneath != "broken":
             text += f"; definition: {self.beneath}"
-        return text
+        return "; ".join([text, *(message for _, message in self.problems)])
 
 
 @dataclass(frozen=True)
@@ -112,20 +115,36 @@ def _cells(states: Mapping[str, ArchState]) -> dict[str, Cell]:
     return {key: Cell(st.state, st.broken, st.beneath) for key, st in states.items()}
 
 
+# Rules about an arch's flag bits: a finding of one marks its matrix cell.
+TABLE_RULES = ("duplicate-bit", "mask-mismatch", "bit-range")
+
+
+def _with_problems(cells: dict[str, Cell], findings: Iterable[Finding]) -> dict[str, Cell]:
+    found: dict[str, list[tuple[str, str]]] = {}
+    for f in findings:
+        if f.rule in TABLE_RULES and f.arch:
+            found.setdefault(f.arch, []).append((f.rule, f.message))
+    return {key: replace(cell, problems=tuple(found.get(key, ()))) if key in found else cell
+            for key, cell in cells.items()}
+
+
 def build_matrix(audit: Audit) -> Matrix:
     head = audit.head
     end = _cells(audit.head_states)
     if audit.mode != "series":
         columns = [Column("tree", "tree", audit.rev)]
-        per_column = [end]
+        per_column = [_with_problems(end, audit.findings)]
     else:
         columns = [Column("base", "base", audit.base_rev)]
         per_column = [_cells(audit.base_states)]
         for number, commit in enumerate(audit.commits, 1):
             columns.append(Column(str(number), str(number), commit.sha, commit.subject,
                                   f"commit-{number}"))
-            per_column.append(end if number == len(audit.commits)
-                              else _cells(commit.arch_states))
+            last = number == len(audit.commits)
+            findings = [*commit.findings, *(f for f in audit.findings if f.commit is None)] \
+                if last else commit.findings
+            per_column.append(_with_problems(end if last else _cells(commit.arch_states),
+                                             findings))
     keys = sorted({k for column in per_column for k in column} - {GENERIC, COMMON})
     if any(GENERIC in column for column in per_column):
         keys.append(GENERIC)
@@ -137,7 +156,7 @@ def build_matrix(audit: Audit) -> Matrix:
         cells = [column.get(key, Cell("?")) for column in per_column]
         last = cells[-1]
         if removal and (last.state in ("defined", "mask") or last.beneath in ("defined", "mask")):
-            cells[-1] = Cell(last.state, last.broken, last.beneath, True)
+            cells[-1] = replace(last, leftover=True)
         note = "generic bits" if key in head.generic_arches else ""
         rows.append(Row(key, key, tuple(cells), note))
     summary: dict[str, list[str]] = {}

@@ -9,13 +9,14 @@ plain git and not GitPython: README, "Design notes: git access".)
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import AuditError, GitError
 from . import gitcmd
-from .trees import REGULAR_FILE_MODES
+from .trees import REGULAR_FILE_MODES, is_shallow
 
 
 @dataclass(frozen=True)
@@ -40,13 +41,34 @@ class Commit:
 
 
 def parse_range(text: str) -> tuple[str, str]:
-    """``BASE..HEAD`` → (BASE, HEAD)."""
+    """``BASE..HEAD`` → (BASE, HEAD). As in git, a side left out is HEAD:
+    ``origin/master..`` is the branch checked out, ``..topic`` starts at HEAD."""
     if "..." in text:
         raise AuditError(f"--series {text!r}: give BASE..HEAD (two dots), not a symmetric range")
     base, sep, head = text.partition("..")
-    if not sep or not base or not head:
-        raise AuditError(f"--series {text!r}: expected BASE..HEAD")
-    return base, head
+    if not sep or not (base or head):
+        raise AuditError(f"--series {text!r}: expected BASE..HEAD (HEAD may be left out)")
+    return base or "HEAD", head or "HEAD"
+
+
+def check_history(top: Path, base: str, head: str) -> None:
+    """An AuditError when ``base..head`` reaches the edge of a shallow clone
+    (a CI checkout without ``fetch-depth: 0``): the commit there has no
+    parent to compare with, so the series cannot be audited as it is."""
+    if not is_shallow(top):
+        return
+    edge = top / os.fsdecode(gitcmd.run(top, "rev-parse", "--git-path", "shallow")).strip()
+    try:
+        cut = set(edge.read_text().split())
+    except OSError:
+        return
+    listed = gitcmd.run(top, "rev-list", "--first-parent", f"{base}..{head}").decode().split()
+    reached = [sha for sha in listed if sha in cut]
+    if reached:
+        raise AuditError(
+            f"{base[:12]}..{head[:12]} reaches the edge of this shallow clone at "
+            f"{reached[0][:12]}, whose parents were not fetched: fetch the history with "
+            "git fetch --unshallow (in CI: actions/checkout with fetch-depth: 0)")
 
 
 # One record per commit: a marker, then the fields git prints for --format,

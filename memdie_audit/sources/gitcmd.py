@@ -7,7 +7,9 @@ the user's repository runs through this module. Bulk reads go through one
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterable, Sequence
@@ -29,11 +31,43 @@ _CONFIG = ("-c", "color.ui=false", "-c", "core.quotePath=false", "-c", "grep.ful
 def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["GIT_OPTIONAL_LOCKS"] = "0"
+    # A partial clone is refused before any read (trees.refuse_partial_clone);
+    # this is the second lock on that door where git has it (2.44 and later).
+    env["GIT_NO_LAZY_FETCH"] = "1"
     env.pop("GIT_DIR", None)
     env.pop("GIT_WORK_TREE", None)
     env.pop("GIT_INDEX_FILE", None)
     env.update(extra or {})
     return env
+
+
+# --diff-merges=first-parent and rev-parse --path-format=absolute came with
+# git 2.31; README "Set up" says so.
+MINIMUM_VERSION = (2, 31)
+
+
+@functools.cache
+def check_version() -> None:
+    """An AuditError, once per run, when the git on PATH is missing or
+    older than :data:`MINIMUM_VERSION`: one clear line rather than an
+    unknown option somewhere in the middle of an audit."""
+    try:
+        done = subprocess.run(["git", "--version"], capture_output=True, env=environment())
+    except OSError as err:
+        raise GitError(f"cannot run git: {err.strerror}") from None
+    text = done.stdout.decode("utf-8", "replace").strip()
+    found = re.match(r"git version (\d+)\.(\d+)", text)
+    if not found:
+        raise GitError(f"cannot tell which git this is ({text or 'git --version failed'}); "
+                       f"memdie-audit needs git {_dotted(MINIMUM_VERSION)} or newer")
+    version = (int(found[1]), int(found[2]))
+    if version < MINIMUM_VERSION:
+        raise GitError(f"{text} is too old: memdie-audit needs git "
+                       f"{_dotted(MINIMUM_VERSION)} or newer")
+
+
+def _dotted(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
 
 
 def command(repo: Path, *args: str) -> list[str]:

@@ -115,7 +115,9 @@ class PlainTree:
         if self._files is None:
             found = []
             for folder, dirs, names in os.walk(self.root, onerror=_raise_walk_error):
-                dirs.sort()
+                # A repository inside an unpacked tree is its own business:
+                # its objects, logs and hooks are not kernel source.
+                dirs[:] = sorted(d for d in dirs if d != ".git")
                 base = os.path.relpath(folder, self.root)
                 for name in sorted(names):
                     full = os.path.join(folder, name)
@@ -196,6 +198,8 @@ def open_source(path: str, rev: str | None) -> Source:
     if rev:
         top = repository(path, "--rev")
         return GitTree(top, resolve_commit(top, rev))
+    # The working tree is read from disk, never from objects a partial
+    # clone may lack: no refusal for it.
     root = _directory(path)
     top = git_toplevel(root)
     if top is None:
@@ -206,11 +210,29 @@ def open_source(path: str, rev: str | None) -> Source:
 
 
 def repository(path: str, needs: str) -> Path:
-    """The top of the git repository at ``path``, for an option that needs git."""
+    """The top of the git repository at ``path``, for an option that reads
+    its objects: not a partial clone, whose missing objects git would
+    fetch from its remote."""
     top = git_toplevel(_directory(path))
     if top is None:
         raise AuditError(f"{path}: not a git repository, so {needs} cannot be read")
+    refuse_partial_clone(top, needs)
     return top
+
+
+def refuse_partial_clone(top: Path, needs: str) -> None:
+    """An AuditError for a partial (e.g. blobless) clone: reading its
+    history would make git fetch the missing objects from the network,
+    slowly and behind the user's back."""
+    out = gitcmd.run(top, "config", "--get-regexp",
+                     r"^(extensions\.partialclone|remote\..*\.promisor)$", ok=(0, 1))
+    for line in os.fsdecode(out).splitlines():
+        key, _, value = line.partition(" ")
+        if key == "extensions.partialclone" or value.lower() in ("true", "yes", "on", "1"):
+            raise AuditError(
+                f"{top}: a partial clone ({key} {value}): {needs} would make git fetch the "
+                "objects it lacks from the network; audit a full clone, or this working "
+                "tree without --rev/--series/--mbox")
 
 
 def _directory(path: str) -> Path:
@@ -228,6 +250,7 @@ def git_toplevel(path: Path) -> Path | None:
     repository that is there (dubious ownership, a broken ``.git``), its
     reason is an AuditError: auditing the files as a plain directory would
     hide it."""
+    gitcmd.check_version()
     try:
         # Paths are bytes and may hold a newline: only the last one ends the line.
         bare, _, git_dir = os.fsdecode(gitcmd.run(path, "rev-parse", "--is-bare-repository",
