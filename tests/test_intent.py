@@ -337,3 +337,19 @@ def test_a_run_imports_what_its_mode_and_format_need(kernel, scratch: Path) -> N
     assert loaded(str(scratch), "--series", "master..work", "-q") == "0 []"
     assert loaded(str(scratch), "--series", "master..work", "--format", "html") \
         .endswith("['jinja2']")
+
+
+def test_the_html_report_shows_each_flag(kernel, capsys, tmp_path: Path) -> None:
+    import re
+
+    page = tmp_path / "r.html"
+    args = [str(kernel.path), "--series", kernel.revrange("duplicate-bit"), "--changed-flags"]
+    assert main([*args, "--html", str(page)]) == 1
+    text = capsys.readouterr().out
+    body = html.unescape(page.read_text(encoding="utf-8"))
+    for line in (t for t in text.splitlines() if t.startswith("intent of ")):
+        assert f'<p class="intent">{line}</p>' in body
+    ids = re.findall(r' id="([^"]+)"', body)
+    assert len(ids) == len(set(ids))  # every anchor once, though each flag maps the headers
+    assert {"matrix", "matrix-TIF_MEMDIE", "inventory", "inventory-TIF_MEMDIE"} <= set(ids)
+    assert "<title>memdie-audit: TIF_IO_BITMAP, TIF_MEMDIE — NOT clean</title>" in body

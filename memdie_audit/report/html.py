@@ -11,11 +11,16 @@ that no client-side template engine can ever evaluate them.
 
 The template gets one context dict, built by :func:`report_context`:
 
-``symbol``, ``mask``, ``mode``, ``tree``, ``rev``, ``base_rev``, ``version``
+``mode``, ``tree``, ``rev``, ``base_rev``, ``version``
     what was audited, as strings (revs may be None);
-``intent``, ``intent_line``
-    what the series does to the flag (``remove``, ``add``, …) and the
-    sentence that says so (None for a tree audit);
+``flags``
+    one dict per audited flag (none when ``--changed-flags`` found that the
+    series changes none, and ``no_flag_line`` says so): ``symbol``, ``mask``,
+    ``suffix`` (of its section ids: empty for the first flag), ``intent``
+    and ``intent_line`` (what the series does to it and the sentence that
+    says so; None for a tree audit), ``matrix``, ``bitmaps``, ``inventory``,
+    ``inventory_total``, ``inventory_files`` (below); the first flag's
+    entries are also at the top level;
 ``verdict``
     ``{"clean", "errors", "warnings", "notes", "by_rule": [(rule, severity, n)]}``;
 ``matrix``
@@ -43,7 +48,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any, TextIO
 
@@ -182,11 +187,31 @@ def build_inventory(snapshot: Snapshot) -> list[InventoryGroup]:
 # --- rendering -------------------------------------------------------------------------
 
 
+def _flag_context(part: Audit, suffix: str) -> dict[str, Any]:
+    """What the page shows per audited flag: its matrix, bit maps, inventory."""
+    bitmaps = [replace(b, suffix=suffix) for b in build_bitmaps(part)]
+    inventory = build_inventory(part.head)
+    return {
+        "symbol": part.symbol,
+        "mask": "_" + part.symbol,
+        "suffix": suffix,
+        "intent": part.intent.get(part.symbol),
+        "intent_line": part.intent_lines.get(part.symbol),
+        "matrix": build_matrix(part),
+        "bitmaps": {"attention": [m for m in bitmaps if m.attention],
+                    "quiet": [m for m in bitmaps if not m.attention]},
+        "inventory": inventory,
+        "inventory_total": sum(g.total for g in inventory),
+        "inventory_files": len(part.head.occurrences),
+    }
+
+
 def report_context(audit: Audit) -> dict[str, Any]:
     """The template's context dict (documented in the module docstring)."""
     findings = build_findings(audit)
-    bitmaps = build_bitmaps(audit)
-    inventory = build_inventory(audit.head)
+    parts = [p for p in audit.per_symbol if p.symbol]
+    flags = [_flag_context(p, "" if n == 0 else f"-{p.symbol}") for n, p in enumerate(parts)]
+    first = flags[0] if flags else None
     css, js = _asset("report.css"), _asset("report.js")
     by_rule: dict[str, int] = {}
     for f in audit.findings:
@@ -196,10 +221,9 @@ def report_context(audit: Audit) -> dict[str, Any]:
                    key=lambda t: (-Severity(t[1]).rank, t[0]))
     errors, warnings, notes = (audit.count(s) for s in Severity)
     return {
-        "symbol": audit.symbol,
-        "intent": audit.intent.get(audit.symbol),
-        "intent_line": audit.intent_lines.get(audit.symbol),
-        "mask": "_" + audit.symbol,
+        **(first or {}),
+        "flags": flags,
+        "no_flag_line": None if flags else audit.intent_lines.get(""),
         "mode": audit.mode,
         "tree": audit.tree,
         "rev": audit.rev,
@@ -207,9 +231,6 @@ def report_context(audit: Audit) -> dict[str, Any]:
         "version": __version__,
         "verdict": {"clean": errors == 0, "errors": errors, "warnings": warnings,
                     "notes": notes, "by_rule": tally},
-        "matrix": build_matrix(audit),
-        "bitmaps": {"attention": [m for m in bitmaps if m.attention],
-                    "quiet": [m for m in bitmaps if not m.attention]},
         "findings": findings,
         "filters": {
             "severities": [s.value for s in Severity
@@ -219,9 +240,6 @@ def report_context(audit: Audit) -> dict[str, Any]:
                              key=lambda a: (a == COMMON, a)),
         },
         "commits": build_commits(audit, findings),
-        "inventory": inventory,
-        "inventory_total": sum(g.total for g in inventory),
-        "inventory_files": len(audit.head.occurrences),
         "rules": RULES,
         "css": Markup(css),
         "js": Markup(js),

@@ -212,10 +212,11 @@ class BitMap:
     attention: bool  # something beyond the flag's own bit changed: shown open
     visible: int  # cells drawn per row: the bits up to the last one in use, by 16s
     symbol_bit: int | None = None  # the flag's bit before the series (or in the tree)
+    suffix: str = ""  # told apart from another audited flag's map of the same header
 
     @property
     def anchor(self) -> str:
-        return "bits-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.path)
+        return "bits-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.path) + self.suffix
 
 
 def _bit_row(label: str, table: FlagTable, symbol: str, other: FlagTable | None,
