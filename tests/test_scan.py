@@ -145,3 +145,16 @@ def test_uses_in_blocks_that_need_the_flag_are_guarded(opening: str, closing: st
                       "int w = TIF_MEMDIE;\n".encode(), "TIF_MEMDIE")
     uses = [o for o in found if o.text.startswith("int")]
     assert [o.guarded for o in uses] == [True, False]
+
+
+def test_an_occurrence_knows_the_config_options_around_it() -> None:
+    from memdie_audit.kernel.occurrences import scan_file
+
+    data = (b"#ifdef CONFIG_A\nint a = TIF_X;\n"
+            b"#if IS_ENABLED(CONFIG_B) && defined(CONFIG_C)\nint b = TIF_X;\n"
+            b"#elif 1\nint c = TIF_X;\n#endif\n#endif\n"
+            b"#ifndef CONFIG_D\nint d = TIF_X;\n#else\nint e = TIF_X;\n#endif\n"
+            b"#if defined(CONFIG_E) || defined(CONFIG_F)\nint f = TIF_X;\n#endif\n")
+    found = scan_file("kernel/x.c", data, "TIF_X")
+    assert [sorted(o.configs) for o in found] == [
+        ["A"], ["A", "B", "C"], ["A"], [], ["D"], []]

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 _BLOCK = rb"/\*.*?(?:\*/|\Z)"
 # A backslash at the end of a line (\n or \r\n) continues it, in comments too.
@@ -183,36 +184,49 @@ def defined_term(term: str | None) -> tuple[bool, str] | None:
     return (bool(m.group(1)), m.group(2)) if m else None
 
 
+T = TypeVar("T")
+
+
+def _branch_spans(lexed: Lexed, opening: Callable[[Directive], tuple[T, T]]
+                  ) -> list[tuple[int, int, T]]:
+    """Spans of ``#if`` branches and what ``opening`` says of them: for each
+    ``#if``/``#ifdef``/``#ifndef`` it gives (its if-branch's value, its
+    ``#else``'s); an ``#elif`` branch gets nothing. Only truthy values
+    make a span."""
+    spans: list[tuple[int, int, T]] = []
+    stack: list[tuple[T | None, T | None, int]] = []
+    for d in directives(lexed):
+        end_of_line = lexed.data.find(b"\n", d.offset)
+        body = len(lexed.data) if end_of_line < 0 else end_of_line + 1
+        if d.keyword in ("if", "ifdef", "ifndef"):
+            now, other = opening(d)
+            stack.append((now, other, body))
+        elif d.keyword in ("elif", "else", "endif") and stack:
+            now, other, start = stack.pop()
+            if now:
+                spans.append((start, d.offset, now))
+            if d.keyword == "else":
+                stack.append((other, None, body))
+            elif d.keyword == "elif":
+                stack.append((None, None, body))
+    return spans
+
+
 def guarded_spans(lexed: Lexed, names: frozenset[str]) -> list[tuple[int, int]]:
     """Byte spans compiled only where one of ``names`` is defined: the body
     of ``#ifdef NAME`` or ``#if defined(NAME)`` (also as one term of ``&&``),
     and the ``#else`` of ``#ifndef NAME``. A flag's users inside such a
     block need no definition on the arches that lack it."""
-    spans: list[tuple[int, int]] = []
-    stack: list[tuple[bool, bool, int]] = []  # (if-branch guarded, else guarded, start)
-    for d in directives(lexed):
-        end_of_line = lexed.data.find(b"\n", d.offset)
-        body = len(lexed.data) if end_of_line < 0 else end_of_line + 1
-        if d.keyword in ("if", "ifdef", "ifndef"):
-            word = d.rest.split()[0] if d.rest.split() else ""
-            if d.keyword == "ifdef":
-                now, other = word in names, False
-            elif d.keyword == "ifndef":
-                now, other = False, word in names
-            else:
-                now = any((found := defined_term(term)) and not found[0] and found[1] in names
-                          for term in d.rest.split("&&"))
-                other = False
-            stack.append((now, other, body))
-        elif d.keyword in ("elif", "else", "endif") and stack:
-            now, other, start = stack.pop()
-            if now:
-                spans.append((start, d.offset))
-            if d.keyword == "else":
-                stack.append((other, False, body))
-            elif d.keyword == "elif":
-                stack.append((False, False, body))
-    return spans
+    def opening(d: Directive) -> tuple[bool, bool]:
+        word = d.rest.split()[0] if d.rest.split() else ""
+        if d.keyword == "ifdef":
+            return word in names, False
+        if d.keyword == "ifndef":
+            return False, word in names
+        return any((found := defined_term(term)) and not found[0] and found[1] in names
+                   for term in d.rest.split("&&")), False
+
+    return [(start, end) for start, end, _ in _branch_spans(lexed, opening)]
 
 
 _CONFIG_TERM = re.compile(r"^(?:defined|IS_ENABLED|IS_BUILTIN|IS_REACHABLE)?\s*\(?\s*"
@@ -234,27 +248,15 @@ def config_spans(lexed: Lexed) -> list[tuple[int, int, frozenset[str]]]:
     options (without the ``CONFIG_`` prefix): the body of ``#ifdef CONFIG_X``
     or of an ``#if`` of ``IS_ENABLED(CONFIG_X) && …``, the ``#else`` of
     ``#ifndef CONFIG_X``."""
-    spans: list[tuple[int, int, frozenset[str]]] = []
-    stack: list[tuple[frozenset[str], frozenset[str], int]] = []
     none: frozenset[str] = frozenset()
-    for d in directives(lexed):
-        end_of_line = lexed.data.find(b"\n", d.offset)
-        body = len(lexed.data) if end_of_line < 0 else end_of_line + 1
-        if d.keyword in ("if", "ifdef", "ifndef"):
-            word = d.rest.split()[0] if d.rest.split() else ""
-            option = frozenset({word[7:]}) if word.startswith("CONFIG_") else none
-            if d.keyword == "ifdef":
-                stack.append((option, none, body))
-            elif d.keyword == "ifndef":
-                stack.append((none, option, body))
-            else:
-                stack.append((_config_terms(d.rest), none, body))
-        elif d.keyword in ("elif", "else", "endif") and stack:
-            now, other, start = stack.pop()
-            if now:
-                spans.append((start, d.offset, now))
-            if d.keyword == "else":
-                stack.append((other, none, body))
-            elif d.keyword == "elif":
-                stack.append((none, none, body))
-    return spans
+
+    def opening(d: Directive) -> tuple[frozenset[str], frozenset[str]]:
+        word = d.rest.split()[0] if d.rest.split() else ""
+        option = frozenset({word[7:]}) if word.startswith("CONFIG_") else none
+        if d.keyword == "ifdef":
+            return option, none
+        if d.keyword == "ifndef":
+            return none, option
+        return _config_terms(d.rest), none
+
+    return _branch_spans(lexed, opening)
