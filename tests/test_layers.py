@@ -20,6 +20,7 @@ ALLOWED = {
     "report": {"kernel", "result", "rules"},
     "walk": {"sources", "kernel", "result", "rules"},
     "excerpts": {"sources", "result"},
+    "fix": {"sources", "kernel", "result", "rules", "walk", "api"},
 }
 LEAVES = {"errors", "interrupts", "__init__", "__version__"}
 
