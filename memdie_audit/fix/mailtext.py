@@ -44,7 +44,7 @@ def maintainers(top: Path, patch: str) -> list[str] | None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         try:
             done = subprocess.run([perl, str(script), "--no-git", "--no-git-fallback",
-                                   "--no-rolestats", "--no-tree", f.name], cwd=top, env=env,
+                                   "--no-rolestats", f.name], cwd=top, env=env,
                                   capture_output=True, timeout=_TIMEOUT,
                                   stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired):
