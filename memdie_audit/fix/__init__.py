@@ -59,7 +59,8 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def run(argv: list[str], out: TextIO, err: TextIO = sys.stderr) -> int:
+def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
+    err = err or sys.stderr
     args = parser().parse_args(argv)
     from ..api import check_symbol
 
