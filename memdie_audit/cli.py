@@ -253,6 +253,10 @@ def _main(argv: list[str]) -> int:
             _load("demo")
             from .demo import run_demo
             return run_demo(argv[1:], sys.stdout)
+        if argv[:1] in (["fix"], ["atlas"]):
+            _load(argv[0])
+            command = importlib.import_module(f"{__package__}.{argv[0]}")
+            return command.run(argv[1:], sys.stdout)
         args = parser().parse_args(argv)
         _load("api", "result", f"report.{FORMATS[args.format]}",
               *(["report.html"] if args.html else []))

@@ -20,6 +20,8 @@ ALLOWED = {
     "report": {"kernel", "result", "rules"},
     "walk": {"sources", "kernel", "result", "rules"},
     "excerpts": {"sources", "result"},
+    "fix": {"sources", "kernel", "result", "rules", "walk", "api"},
+    "atlas": {"sources", "kernel", "result", "rules", "report"},
 }
 LEAVES = {"errors", "interrupts", "__init__", "__version__"}
 

@@ -243,3 +243,20 @@ def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,
 def _arches(tables: Mapping[str, FlagTable], generic_arches: Iterable[str]) -> frozenset[str]:
     return frozenset({m.group(1) for p in tables if (m := FLAG_HEADER.match(p))}
                      | set(generic_arches))
+
+
+def flag_snapshot(source: Source) -> Snapshot:
+    """The flag headers and arch Kconfigs of a tree state, without any flag's
+    occurrences (no grep): what every arch sees, for the atlas."""
+    listing = source.listing()
+    headers = [p for p in listing if is_flag_header(p)]
+    kconfigs = [p for p in listing if kconfig_arch(p)]
+    contents = source.read([*headers, *kconfigs])
+    generic_arches = {kconfig_arch(p) for p in kconfigs
+                      if selects_generic_bits(contents.get(p, b""))}
+    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
+                    if p in contents}
+    header_text = {p: contents[p] for p in headers if p in contents}
+    tables = _read_tables(header_text)
+    return Snapshot("", {}, tables, _arches(tables, generic_arches), frozenset(generic_arches),
+                    header_text, build_widths, BuildFacts(source))
