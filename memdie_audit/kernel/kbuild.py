@@ -154,7 +154,7 @@ class BuildFacts:
             m = _MAKE_LINE.match(line)
             if m is None or target not in m.group(4).split():
                 continue
-            owner, how, option = m.group(1), m.group(2), m.group(3)
+            owner, option = m.group(1), m.group(3)
             if owner == "obj":
                 return {option} if option else set()
             # part of a composite object: built when that object is
