@@ -91,8 +91,9 @@ def write_text(atlas: Atlas, out: TextIO) -> None:
     for f in atlas.conflicts:
         out.write(f"{f}\n")
     errors = sum(1 for f in atlas.conflicts if f.severity.value == "error")
+    n = len(atlas.conflicts)
     out.write(f"total: {len(atlas.arches)} arches, {len(atlas.flags)} flags, "
-              f"{len(atlas.conflicts)} conflicts ({errors} errors)\n")
+              f"{n} conflict{'s' * (n != 1)} ({errors} error{'s' * (errors != 1)})\n")
 
 
 def write_html(atlas: Atlas, out: TextIO) -> None:
