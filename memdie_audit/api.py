@@ -14,13 +14,14 @@ from pathlib import Path
 
 from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
-from .kernel.snapshot import build_snapshot
+from .kernel.snapshot import PendingSnapshot, build_snapshot
+from .mailed import with_mail
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
 from .sources.commits import parse_range
-from .sources.mail import mailed_series
-from .sources.trees import Source, open_source, repository, resolve_commit
+from .sources.mail import choose_base, mailed_series, read_mail
+from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, walk_series
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
@@ -68,16 +69,26 @@ def audit_series(tree: str | Path, revision_range: str, symbol: str = DEFAULT_SY
 
 def audit_mbox(tree: str | Path, mbox: str, symbol: str = DEFAULT_SYMBOL, *,
                base: str | None = None, progress: Progress | None = None,
-               intent: str | None = None) -> Audit:
-    """Audit an emailed series applied onto ``base`` (or its base-commit),
-    without writing into the repository."""
+               intent: str | None = None, three_way: bool = False) -> Audit:
+    """Audit an emailed series (a file, a FIFO or ``-`` for stdin) applied
+    onto ``base``, its base-commit, a guessed base or HEAD, without writing
+    into the repository; hunks that do not apply are findings."""
     check_symbol(symbol)
     top = repository(str(tree), "--mbox")
-    with mailed_series(top, mbox, base) as mailed:
-        audit = walk_series(top, mailed.base, mailed.head, symbol, env=mailed.env,
-                            label=f"{top} + {mbox}", progress=progress, intent=intent)
-        attach_series_context(audit, top, mailed.env)
-        return audit
+    mail = read_mail(mbox)
+    chosen = choose_base(top, mail, base)
+    # The base's grep runs while the patches are applied.
+    pending = PendingSnapshot(GitTree(top, chosen.sha), symbol)
+    try:
+        with mailed_series(top, mail, chosen, three_way) as mailed:
+            audit = walk_series(top, chosen.sha, mailed.head, symbol, env=mailed.env,
+                                label=f"{top} + {mail.name}", progress=progress,
+                                intent=intent, pending=pending)
+            audit = with_mail(audit, mailed, mail.name)
+            attach_series_context(audit, top, mailed.env)
+            return audit
+    finally:
+        pending.cancel()
 
 
 def intent_for(symbol: str, given: list[str]) -> str | None:

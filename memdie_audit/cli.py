@@ -53,10 +53,15 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--series", metavar="BASE..HEAD",
                       help="audit each commit of a series along its first parents")
     what.add_argument("--mbox", metavar="FILE",
-                      help="audit an emailed series (as b4 am writes it) without touching "
-                           "the repository")
+                      help="audit an emailed series (a b4 am mbox or a lore thread; - reads "
+                           "stdin) without touching the repository")
     p.add_argument("--base", metavar="REV",
-                   help="with --mbox: apply onto REV instead of the mbox's base-commit")
+                   help="with --mbox: apply onto REV instead of the mbox's base-commit "
+                        "(default: base-commit:, else guessed from the patches' index lines, "
+                        "else HEAD)")
+    p.add_argument("--3way", dest="three_way", action="store_true",
+                   help="with --mbox: a hunk that does not apply is merged from its preimage "
+                        "blob where the repository has it")
     p.add_argument("--symbol", default="TIF_MEMDIE", metavar="TIF_X",
                    help="the flag to audit; its mask is _TIF_X (default: %(default)s)")
     p.add_argument("--intent", action="append", default=[], metavar="[TIF_X=]INTENT",
@@ -100,6 +105,8 @@ def run(args: argparse.Namespace) -> Audit:
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
+    if args.three_way and not args.mbox:
+        raise AuditError("--3way goes with --mbox")
     intent = api.intent_for(args.symbol, args.intent)
     if intent and not (args.series or args.mbox):
         raise AuditError("--intent goes with --series or --mbox")
@@ -108,7 +115,8 @@ def run(args: argparse.Namespace) -> Audit:
                                 intent=intent)
     if args.mbox:
         return api.audit_mbox(args.tree, args.mbox, args.symbol, base=args.base,
-                              progress=terminal_progress, intent=intent)
+                              progress=terminal_progress, intent=intent,
+                              three_way=args.three_way)
     return api.audit_tree(args.tree, args.symbol, args.rev)
 
 

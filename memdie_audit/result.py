@@ -153,6 +153,24 @@ class MailIdentity:
         return f"https://lore.kernel.org/r/{self.message_id.strip('<>')}"
 
 
+@dataclass(frozen=True)
+class MailSeries:
+    """What an audited mbox held and what was made of it: the version
+    audited, how the base was chosen, and what was left aside."""
+
+    source: str  # the mbox's path, or "stdin"
+    base_how: str  # "base-commit: in the mbox", "--base v4.9", "guessed from ..."
+    version: int
+    versions: tuple[int, ...]
+    cover: str | None  # the cover letter's Message-Id
+    prerequisites: tuple[str, ...] = ()  # prerequisite-patch-id lines
+    skipped: tuple[str, ...] = ()  # replies, older versions: one line each
+    missing: tuple[str, ...] = ()  # "3/4": patches the mbox lacks
+    hunks: int = 0
+    applied: int = 0  # hunks applied, of ``hunks``
+    merged: tuple[str, ...] = ()  # "4/4 arch/x86/...": files applied by --3way
+
+
 @dataclass
 class CommitAudit:
     """One commit of a series: what it changed and what it broke.
@@ -206,6 +224,7 @@ class Audit:
     # read from the file as it is at that commit (None: the head)
     source_context: dict[tuple[str | None, str, int], list[tuple[int, str]]] = field(
         default_factory=dict)
+    mail: MailSeries | None = None  # for an emailed series
 
     @property
     def symbols(self) -> tuple[str, ...]:
