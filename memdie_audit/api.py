@@ -82,7 +82,7 @@ def audit_mbox(tree: str | Path, mbox: str, symbol: str = DEFAULT_SYMBOL, *,
     try:
         with mailed_series(top, mail, chosen, three_way) as mailed:
             audit = walk_series(top, chosen.sha, mailed.head, symbol, env=mailed.env,
-                                label=f"{top} + {mail.name}", progress=progress,
+                                label=str(top), progress=progress,
                                 intent=intent, pending=pending)
             audit = with_mail(audit, mailed, mail.name)
             attach_series_context(audit, top, mailed.env)

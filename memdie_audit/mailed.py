@@ -54,6 +54,13 @@ def with_mail(audit: Audit, mailed: MailedSeries, source: str) -> Audit:
 
 
 def _labelled(f: Finding, by_sha: dict) -> Finding:
+    """The finding with its patch named, and every temporary commit id in
+    its message (a bisect window's ends) replaced by its patch n/m."""
+    message = f.message
+    for sha, sent in by_sha.items():
+        message = message.replace(sha[:12], f"patch {sent.patch.label}")
+    if message != f.message:
+        f = replace(f, message=message)
     sent = by_sha.get(f.commit) if f.commit else None
     if sent is None or f.patch:
         return f

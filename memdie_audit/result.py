@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from urllib.parse import quote
 
 from .kernel.model import Kind, one_line
 from .kernel.snapshot import Snapshot
@@ -141,7 +142,7 @@ class ArchState:
 class MailIdentity:
     """Where a commit built from an emailed patch came from."""
 
-    message_id: str
+    message_id: str | None  # None: the mail had none (git format-patch --stdout)
     patch: str  # "2/4"
     version: int
     subject: str
@@ -149,8 +150,12 @@ class MailIdentity:
     date: str
 
     @property
-    def link(self) -> str:
-        return f"https://lore.kernel.org/r/{self.message_id.strip('<>')}"
+    def link(self) -> str | None:
+        if not self.message_id:
+            return None
+        # The Message-Id comes from the mail: quoted, it stays one path segment.
+        return "https://lore.kernel.org/r/" + quote(self.message_id.strip("<>"),
+                                                    safe="@!$&'()*+,;=:.-_~")
 
 
 @dataclass(frozen=True)

@@ -92,13 +92,23 @@ def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, 
     digest = hashlib.sha256(basis.encode("utf-8", errors="surrogateescape")).hexdigest()
     result["partialFingerprints"] = {FINGERPRINT: f"{digest[:32]}:{occurrence}"}
     properties: dict[str, Any] = {}
-    if f.commit:
+    if f.patch:
+        # A commit built from mail exists only while the audit runs: name the mail.
+        properties["patch"] = f.patch
+        properties["messageId"] = f.message_id
+    elif f.commit:
         properties["commit"] = f.commit
     if f.arch:
         properties["arch"] = f.arch
     if f.arches:
         properties["arches"] = list(f.arches)
-    if f.window:
+    if f.window and f.patch:
+        total = len(audit.commits)
+        repaired = f.window.repaired_by
+        properties["window"] = {"first": f"{f.window.first}/{total}",
+                                "last": f"{f.window.last}/{total}",
+                                "repairedBy": f"{repaired}/{total}" if repaired else None}
+    elif f.window:
         properties["window"] = {"first": f.window.first_sha, "last": f.window.last_sha,
                                 "repairedBy": f.window.repaired_sha}
     related = [r for r in f.related if r.path]
@@ -126,10 +136,14 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
     run_properties: dict[str, Any] = {"symbol": audit.symbol, "mode": audit.mode}
     if audit.intent:
         run_properties["intent"] = dict(audit.intent)
-    if audit.rev:
+    if audit.rev and audit.mail is None:  # a series from mail has no lasting head
         run_properties["rev"] = audit.rev
     if audit.base_rev:
         run_properties["base"] = audit.base_rev
+    if audit.mail:
+        run_properties["mail"] = {"source": audit.mail.source, "version": audit.mail.version,
+                                  "baseHow": audit.mail.base_how,
+                                  "hunks": audit.mail.hunks, "applied": audit.mail.applied}
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

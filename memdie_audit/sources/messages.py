@@ -45,7 +45,7 @@ class MailPatch:
     """One patch mail: its identity and the diff it carries (``diff`` is
     the text from the first ``diff --git`` or ``---``/``+++`` on)."""
 
-    message_id: str
+    message_id: str | None  # None: the mail has no Message-Id (format-patch --stdout)
     version: int
     number: int  # n of n/m (1 when the subject has no number)
     total: int  # m
@@ -146,7 +146,7 @@ def split_mbox(data: bytes) -> list[bytes]:
 
 @dataclass(frozen=True)
 class _Mail:
-    message_id: str
+    message_id: str | None
     subject: str  # as sent, prefix included
     tags: tuple[str, ...]  # the words of the [..] prefixes
     author: str
@@ -213,7 +213,7 @@ def _parse(raw: bytes) -> _Mail:
         date = email.utils.parsedate_to_datetime(_header(msg, "Date"))
     except (TypeError, ValueError, IndexError):
         date = None
-    message_id = _header(msg, "Message-Id").strip().strip("<>").strip()
+    message_id = _header(msg, "Message-Id").strip().strip("<>").strip() or None
     return _Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
                  name or address or "unknown", address, date, _body(msg))
 
