@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_repo, demo_tree, git
 from conftest import repo_state as state
+from test_mbox_thread import changed_since, untouched
 
 from memdie_audit.cli import main
 from memdie_audit.sources import mail as mbox_module
@@ -182,6 +183,7 @@ def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> N
     env = {**os.environ, "TMPDIR": str(scratch)}
     command = [sys.executable, "-m", "memdie_audit", str(repo.path), "--mbox", str(mailed)]
     before = state(repo.path)
+    stamp = untouched(repo)
     # How long a whole run takes here and now, so that the signals below
     # land from its first moment to its last whatever the machine's load.
     process = start_audit(command, env)
@@ -205,6 +207,7 @@ def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> N
         left = [str(p) for p in scratch.rglob("*")]
         assert left == [], (fraction, process.returncode, err)
         assert state(repo.path) == before
+        assert changed_since(repo, stamp) == [], (fraction, process.returncode, err)
     assert interrupted in outcomes
 
 
