@@ -250,3 +250,25 @@ def test_3way_merges_from_the_preimage_the_repository_has(kernel, tmp_path, caps
     assert report["mail"]["merged"] == \
         [f"{x86}/{len(patches)} arch/x86/include/asm/thread_info.h"]
     assert changed_since(moved, stamp) == []
+
+
+def test_the_mailed_series_has_the_branchs_trees(kernel, repo, tmp_path) -> None:
+    """Hunks applied in memory and trees written by the tool itself give,
+    commit by commit, the very trees git made for the branch."""
+    from memdie_audit.sources import gitcmd
+    from memdie_audit.sources.mail import choose_base, mailed_series, read_mail
+
+    for variant in kernel.heads:
+        if variant == "merge":
+            continue  # a merge cannot be mailed
+        cover, patches = mails(repo, variant, tmp_path / variant)
+        mbox = tmp_path / f"{variant}.mbx"
+        mbox.write_bytes(b"".join([cover, *patches]))
+        mail = read_mail(str(mbox))
+        with mailed_series(repo.path, mail, choose_base(repo.path, mail, None)) as mailed:
+            trees = [gitcmd.run(repo.path, "rev-parse", f"{c.sha}^{{tree}}", env=mailed.env)
+                     for c in mailed.commits]
+            assert all(not c.rejected for c in mailed.commits)
+        wanted = [git(repo.path, "rev-parse", f"{sha}^{{tree}}").encode()
+                  for sha in kernel.commits[variant]]
+        assert trees == wanted, variant

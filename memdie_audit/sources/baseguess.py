@@ -35,18 +35,20 @@ def guess_base(top: Path, preimages: dict[str, str], start: str = "HEAD",
     if not wanted:
         return None
     paths = sorted(wanted)
+    literal = {"GIT_LITERAL_PATHSPECS": "1"}  # a path from a mail is a path, not a glob
     head = gitcmd.run(top, "rev-parse", "--verify", "--end-of-options", f"{start}^{{commit}}",
                       ok=(0, 128)).decode().strip()
     if not head:
         return None
-    listing = gitcmd.run(top, "ls-tree", "-r", "-z", "--full-tree", head, "--", *paths)
+    listing = gitcmd.run(top, "ls-tree", "-r", "-z", "--full-tree", head, "--", *paths,
+                         env=literal)
     state: dict[str, str | None] = dict.fromkeys(paths)
     for record in gitcmd.split_z(listing):
         meta, _, path = record.partition("\t")
         state[path] = meta.split()[2]
     log = gitcmd.run(top, "log", "--first-parent", "--diff-merges=first-parent",
                      "--no-renames", "--raw", "--no-abbrev", "-z", "--format=%x01%H%x00%P",
-                     f"--max-count={limit}", head, "--", *paths)
+                     f"--max-count={limit}", head, "--", *paths, env=literal)
     best: Guess | None = None
     candidate = head  # the newest commit at which `state` holds
     scanned = 0

@@ -9,8 +9,10 @@ still apply (``git apply --reject``).
 
 from __future__ import annotations
 
+import base64
 import difflib
 import re
+import zlib
 from dataclasses import dataclass, field
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
@@ -36,6 +38,8 @@ class FilePatch:
     new_mode: str | None = None
     hunks: list[Hunk] = field(default_factory=list)
     binary: bool = False
+    # "GIT binary patch": ("literal" | "delta", the inflated data); None: no data
+    binary_data: tuple[str, bytes] | None = None
 
     @property
     def path(self) -> str:
@@ -72,9 +76,12 @@ def _path(text: str) -> str | None:
     text = text.split("\t")[0].rstrip()
     if text == "/dev/null":
         return None
-    if text.startswith('"'):
-        text = text[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape") \
-            .encode("latin-1").decode("utf-8", "surrogateescape")
+    if text.startswith('"') and text.endswith('"') and len(text) > 1:
+        try:  # git's C-style quoting of unusual bytes: "a/caf\303\251.c"
+            text = text[1:-1].encode("latin-1").decode("unicode_escape") \
+                .encode("latin-1").decode("utf-8", "surrogateescape")
+        except (UnicodeError, ValueError):
+            text = text[1:-1]
     return text.split("/", 1)[1] if "/" in text else text
 
 
@@ -111,7 +118,11 @@ def parse_diff(text: str) -> list[FilePatch]:
             current.old_path = line[len("rename from "):]
         elif current is not None and line.startswith("rename to "):
             current.new_path = line[len("rename to "):]
-        elif current is not None and line.startswith(("GIT binary patch", "Binary files ")):
+        elif current is not None and line.startswith("GIT binary patch"):
+            current.binary = True
+            i = _read_binary(lines, i + 1, current)
+            continue
+        elif current is not None and line.startswith("Binary files "):
             current.binary = True
         elif current is not None and (m := _HUNK.match(line.rstrip("\r"))):
             i = _read_hunk(lines, i, m, current)
@@ -160,11 +171,94 @@ def _read_hunk(lines: list[str], i: int, m: re.Match[str], patch: FilePatch) -> 
     return i
 
 
+def _read_binary(lines: list[str], i: int, patch: FilePatch) -> int:
+    """The forward half of a ``GIT binary patch``: ``literal N`` or ``delta
+    N`` and base85 lines up to an empty one (the reverse half is skipped)."""
+    m = re.match(r"^(literal|delta) (\d+)\s*$", lines[i]) if i < len(lines) else None
+    if not m:
+        return i
+    i += 1
+    data = bytearray()
+    try:
+        while i < len(lines) and lines[i].rstrip("\r"):
+            text = lines[i].rstrip("\r")
+            size = ord(text[0]) - (ord("A") - 1 if text[0] <= "Z" else ord("a") - 27)
+            data += base64.b85decode(text[1:])[:size]
+            i += 1
+        inflated = zlib.decompress(bytes(data))
+    except (ValueError, zlib.error, IndexError):
+        return i
+    if len(inflated) == int(m.group(2)):
+        patch.binary_data = (m.group(1), inflated)
+    return i
+
+
+def apply_binary(content: bytes, patch: FilePatch) -> bytes | None:
+    """The new content a binary patch gives ``content``; None if it has no
+    data or its delta does not fit."""
+    if patch.binary_data is None:
+        return None
+    kind, data = patch.binary_data
+    if kind == "literal":
+        return data
+    try:
+        return _apply_delta(content, data)
+    except (IndexError, ValueError):
+        return None
+
+
+def _apply_delta(source: bytes, delta: bytes) -> bytes:
+    """git's delta format: two sizes, then copy and insert instructions."""
+    def size(at: int) -> tuple[int, int]:
+        value, shift = 0, 0
+        while True:
+            byte = delta[at]
+            value |= (byte & 0x7F) << shift
+            at, shift = at + 1, shift + 7
+            if not byte & 0x80:
+                return value, at
+    source_size, at = size(0)
+    target_size, at = size(at)
+    if source_size != len(source):
+        raise ValueError("delta for another preimage")
+    out = bytearray()
+    while at < len(delta):
+        op = delta[at]
+        at += 1
+        if op & 0x80:
+            offset = length = 0
+            for bit in range(4):
+                if op & (1 << bit):
+                    offset |= delta[at] << (8 * bit)
+                    at += 1
+            for bit in range(3):
+                if op & (0x10 << bit):
+                    length |= delta[at] << (8 * bit)
+                    at += 1
+            length = length or 0x10000
+            out += source[offset:offset + length]
+        elif op:
+            out += delta[at:at + op]
+            at += op
+        else:
+            raise ValueError("reserved delta opcode")
+    if len(out) != target_size:
+        raise ValueError("delta result has the wrong size")
+    return bytes(out)
+
+
+def _lines(content: bytes) -> list[bytes]:
+    """Lines ending in LF only, as git apply sees them (a lone CR is data)."""
+    parts = content.split(b"\n")
+    lines = [p + b"\n" for p in parts[:-1]]
+    return lines + [parts[-1]] if parts[-1] else lines
+
+
 def apply_hunks(content: bytes, patch: FilePatch
                 ) -> tuple[bytes, int, list[Rejected]]:
     """``content`` with every hunk of ``patch`` that fits applied; the
     number applied and the rejected ones."""
-    lines = content.splitlines(keepends=True)
+    lines = _lines(content)
     applied, rejected = 0, []
     shift = 0  # how far the hunks applied so far moved the lines below them
     for hunk in patch.hunks:

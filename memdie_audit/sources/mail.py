@@ -29,7 +29,7 @@ from ..errors import AuditError, GitError
 from ..interrupts import Terminated, signals_held
 from . import gitcmd
 from .baseguess import GUESS_COMMITS, guess_base
-from .hunks import FilePatch, Rejected, apply_hunks, parse_diff
+from .hunks import FilePatch, Rejected, apply_binary, apply_hunks, parse_diff
 from .messages import MailPatch, Thread, read_input, read_thread
 from .objects import ScratchStore, TreeBuilder, commit_object
 from .trees import is_shallow, resolve_commit
@@ -170,19 +170,25 @@ class _Files:
         self.tree.preload(sorted(paths))
         entries = {p: self.tree.entry(p) for p in sorted(paths)}
         blobs = gitcmd.read_blobs(self.top, [e[1] for e in entries.values()
-                                             if e and e[0] != b"40000"])
+                                             if e and e[0] not in (b"40000", GITLINK)])
         for path, e in entries.items():
-            if e is not None and e[0] in (b"100644", b"100755"):
+            if e is not None and e[0] in (b"100644", b"100755", b"120000"):
                 self.contents[path], self.modes[path] = blobs.get(e[1]), e[0]
+            elif e is not None and e[0] == GITLINK:
+                # A submodule reads as git diff shows it, so its hunks apply as text.
+                self.contents[path] = f"Subproject commit {e[1]}\n".encode()
+                self.modes[path] = GITLINK
             else:
-                self.contents[path] = None  # absent, or not a regular file
+                self.contents[path] = None  # absent, or a directory
 
     def apply(self, fp: FilePatch) -> tuple[int, list[Rejected], bool]:
         """Apply one file's hunks: (hunks applied, rejected, by 3-way merge)."""
         total = max(len(fp.hunks), 1)
-        if fp.binary:
-            return 0, [Rejected(fp.path, "GIT binary patch", None,
-                                "a binary patch is not applied")], False
+        bad = next((p for p in (fp.old_path, fp.new_path) if p is not None and not _sane(p)),
+                   None)
+        if bad is not None or (fp.new_mode or "100644") not in _MODES:
+            return 0, [Rejected(fp.path, "diff --git", None,
+                                "not a file path or mode this tool applies")], False
         if fp.old_path is None:
             if self.contents.get(fp.path) is not None:
                 return 0, [Rejected(fp.path, "new file", None, "the file already exists")], False
@@ -194,21 +200,32 @@ class _Files:
                            for h in fp.hunks] or [Rejected(fp.old_path, "rename", None,
                                                            "the file is not in the tree")], False
             content = current
-        result, applied, rejected = apply_hunks(content, fp)
+        if fp.binary:
+            binary = apply_binary(content, fp)
+            if binary is None:
+                return 0, [Rejected(fp.path, "GIT binary patch", None,
+                                    "the binary patch has no data, or is for another "
+                                    "version of the file")], False
+            result, applied, rejected = binary, 1, []
+        else:
+            result, applied, rejected = apply_hunks(content, fp)
         merged = False
         if rejected and self.three_way:
             three = self._three_way(content, fp)
             if three is not None:
                 result, applied, rejected, merged = three, total, [], True
         mode = fp.new_mode.encode() if fp.new_mode else self.modes.get(fp.old_path or "", b"100644")
-        if fp.old_path and (fp.new_path != fp.old_path):
-            if fp.new_path is None and result:
-                mode = self.modes.get(fp.old_path, b"100644")
-                self._set(fp.old_path, result, mode)  # a deletion that did not all apply
-                return applied, rejected, merged
-            self._set(fp.old_path, None, mode)
-        if fp.new_path:
-            self._set(fp.new_path, result, mode)
+        try:
+            if fp.old_path and (fp.new_path != fp.old_path):
+                if fp.new_path is None and result:
+                    mode = self.modes.get(fp.old_path, b"100644")
+                    self._set(fp.old_path, result, mode)  # a deletion that did not all apply
+                    return applied, rejected, merged
+                self._set(fp.old_path, None, mode)
+            if fp.new_path:
+                self._set(fp.new_path, result, mode)
+        except GitError as err:  # a file where the tree has a folder, a broken submodule line
+            return 0, [Rejected(fp.path, "diff --git", None, str(err))], False
         return applied, rejected, merged
 
     def _set(self, path: str, content: bytes | None, mode: bytes) -> None:
@@ -241,6 +258,18 @@ class _Files:
                               env={"GIT_CEILING_DIRECTORIES": str(self.workdir.parent)})
         except GitError:
             return None  # conflicts: the hunks stay rejected
+
+
+GITLINK = b"160000"
+_MODES = ("100644", "100755", "120000", "160000")
+
+
+def _sane(path: str) -> bool:
+    """A path git can hold in a tree: relative, no empty, ``.``, ``..`` or
+    ``.git`` component, no newline."""
+    parts = path.split("/")
+    return bool(path) and "\n" not in path and "\0" not in path and all(
+        part not in ("", ".", "..") and part.lower() != ".git" for part in parts)
 
 
 def _commit(state: _Files, patch: MailPatch, diff: tuple[FilePatch, ...], parent: str

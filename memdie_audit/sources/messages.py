@@ -18,7 +18,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.message import Message
 from pathlib import Path
@@ -60,7 +60,7 @@ class MailPatch:
 
     @property
     def label(self) -> str:
-        return f"{self.number}/{self.total}"
+        return f"{self.number}/{self.total}" if self.total else str(self.number)
 
 
 @dataclass
@@ -175,8 +175,10 @@ def read_thread(data: bytes, name: str) -> Thread:
         if start is None:
             skipped.append(f"no diff: {_one_line(mail.subject)}")
             continue
-        patch = _patch(mail, version, number or 1, total or 1, start.start())
         same = found.setdefault(version, {})
+        if number is None:  # [PATCH] alone: the mbox's order is all there is
+            number = len(same) + 1
+        patch = _patch(mail, version, number, total or 0, start.start())
         if patch.number in same:
             skipped.append(f"duplicate of v{version} {patch.label}: {_one_line(mail.subject)}")
             continue
@@ -185,6 +187,7 @@ def read_thread(data: bytes, name: str) -> Thread:
         raise AuditError(f"{name}: no patches found in the mbox")
     version = max(found)
     patches = [found[version][n] for n in sorted(found[version])]
+    patches = [p if p.total else replace(p, total=len(patches)) for p in patches]
     for older in sorted(found):
         if older != version:
             skipped.extend(f"older version v{older}: {p.label} {_one_line(p.subject)}"

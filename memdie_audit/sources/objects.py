@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import zlib
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from ..errors import GitError
 from . import gitcmd
 
 TREE_MODE = b"40000"
+GITLINK = b"160000"
 
 
 class ScratchStore:
@@ -101,7 +103,14 @@ class TreeBuilder:
             existing = self.dirs[parent].get(key)
             if existing is not None and existing[0] == TREE_MODE:
                 raise GitError(f"{path}: is a directory in the tree")
-            self.dirs[parent][key] = (mode, self.store.write("blob", content))
+            if mode == GITLINK:  # a submodule's entry is its commit, read from the diff
+                words = content.split()
+                oid = words[-1].decode("ascii", "replace") if words else ""
+                if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", oid):
+                    raise GitError(f"{path}: not a submodule commit: {content[:80]!r}")
+                self.dirs[parent][key] = (mode, oid)
+            else:
+                self.dirs[parent][key] = (mode, self.store.write("blob", content))
         # Every directory on the way gets its entry for the next one.
         walk = parent
         while True:
