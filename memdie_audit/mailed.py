@@ -32,7 +32,8 @@ def with_mail(audit: Audit, mailed: MailedSeries, source: str) -> Audit:
             f = patch_does_not_apply(
                 audit.symbol, patch=sent.patch.label, message_id=sent.patch.message_id,
                 subject=sent.patch.subject, path=r.path, line=r.line, hunk=r.header,
-                reason=r.reason, applied=sent.applied, hunks=sent.hunks, commit=sent.sha,
+                reason=r.reason, note=r.note, applied=sent.applied, hunks=sent.hunks,
+                commit=sent.sha,
                 mismatches=[(m.line, m.expected, m.found) for m in r.mismatches])
             failed.append(f)
             if position < len(audit.commits):

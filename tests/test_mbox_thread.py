@@ -221,6 +221,10 @@ def test_a_failed_x86_hunk_leaves_x86_behind_linked(repo, tmp_path, capsys) -> N
     assert [f["arch"] for f in left] == ["x86"]
     assert any("did not apply" in r["message"] for r in left[0]["related"])
     assert any(r["line"] == left[0]["line"] for r in failed[0]["related"])
+    # --3way cannot help: the hunk does not fit the blob it says it was made on
+    status, report, _ = audit(capsys, repo, mbox, "--3way")
+    assert status == 1 and any("--3way: the patch does not apply to its preimage" in f["message"]
+                               for f in report["findings"])
     assert changed_since(repo, stamp) == []
 
 

@@ -31,8 +31,8 @@ def merge_commit(subject: str, sha: str, symbol: str) -> Finding:
       "(mbox) a hunk of a mailed patch does not apply; the audit goes on with what applied")
 def patch_does_not_apply(symbol: str, *, patch: str, message_id: str | None, subject: str,
                          path: str, line: int | None, hunk: str, reason: str,
-                         mismatches: Sequence[tuple[int, str, str | None]], applied: int,
-                         hunks: int, commit: str) -> Finding:
+                         mismatches: Sequence[tuple[int, str | None, str | None]],
+                         applied: int, hunks: int, commit: str, note: str = "") -> Finding:
     """A hunk of a patch in the mbox finds its context nowhere in the file
     (or the file is missing): the series was written against another tree.
     The rest of the patch and of the series is applied and audited, so a
@@ -43,6 +43,8 @@ def patch_does_not_apply(symbol: str, *, patch: str, message_id: str | None, sub
     detail = reason
     if mismatches:
         detail = f"{reason}: {_difference(*mismatches[0])}"
+    if note:
+        detail = f"{detail}; {note}"
     msgid = f" <{message_id}>" if message_id else ""
     message = (f'patch {patch} "{subject}"{msgid}: hunk "{hunk}" of {path} does not '
                f"apply ({detail}); {applied} of {hunks} hunks of this patch applied")

@@ -66,6 +66,7 @@ class Rejected:
     line: int | None  # where it fits best (1-based), None when the file is missing
     reason: str
     mismatches: tuple[Mismatch, ...] = ()
+    note: str = ""  # e.g. why --3way could not help
 
 
 class DiffError(ValueError):

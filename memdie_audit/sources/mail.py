@@ -22,7 +22,7 @@ import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import AuditError, GitError
@@ -211,9 +211,11 @@ class _Files:
             result, applied, rejected = apply_hunks(content, fp)
         merged = False
         if rejected and self.three_way:
-            three = self._three_way(content, fp)
+            three, why = self._three_way(content, fp)
             if three is not None:
                 result, applied, rejected, merged = three, total, [], True
+            else:
+                rejected = [replace(r, note=f"--3way: {why}") for r in rejected]
         mode = fp.new_mode.encode() if fp.new_mode else self.modes.get(fp.old_path or "", b"100644")
         try:
             if fp.old_path and (fp.new_path != fp.old_path):
@@ -233,21 +235,21 @@ class _Files:
         self.modes[path] = mode
         self.tree.set(path, content, mode)
 
-    def _three_way(self, ours: bytes, fp: FilePatch) -> bytes | None:
+    def _three_way(self, ours: bytes, fp: FilePatch) -> tuple[bytes | None, str]:
         """--3way: the patch applied to its own preimage (when the
-        repository has that blob), merged with the file as it is."""
+        repository has that blob), merged with the file as it is; or why not."""
         if not fp.old_blob or not set(fp.old_blob) - {"0"}:
-            return None
+            return None, "the patch names no preimage"
         try:
             preimage = gitcmd.read_blobs(self.top, [fp.old_blob]).get(fp.old_blob)
         except GitError:
-            return None
+            preimage = None
         if preimage is None:
-            return None
+            return None, f"the preimage {fp.old_blob} is not in the repository"
         self.store.write("blob", preimage)  # the scratch store holds what it merged from
         theirs, _, failed = apply_hunks(preimage, fp)
         if failed:
-            return None
+            return None, f"the patch does not apply to its preimage {fp.old_blob}"
         names = []
         for label, data in (("ours", ours), ("base", preimage), ("theirs", theirs)):
             target = self.workdir / f"merge-{label}"
@@ -255,9 +257,9 @@ class _Files:
             names.append(str(target))
         try:
             return gitcmd.run(self.workdir, "merge-file", "-p", "-q", *names,
-                              env={"GIT_CEILING_DIRECTORIES": str(self.workdir.parent)})
+                              env={"GIT_CEILING_DIRECTORIES": str(self.workdir.parent)}), ""
         except GitError:
-            return None  # conflicts: the hunks stay rejected
+            return None, "the merge conflicts"
 
 
 GITLINK = b"160000"
