@@ -10,19 +10,20 @@ findings attached, ready for any reporter. Bad input raises
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
 from .kernel.changed import changed_flags
-from .kernel.snapshot import build_snapshot
+from .kernel.snapshot import PendingSnapshot, build_snapshot
+from .mailed import with_mail
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
 from .sources.commits import check_history, parse_range
-from .sources.mail import mailed_series
-from .sources.trees import Source, open_source, repository, resolve_commit
+from .sources.mail import choose_base, mailed_series, read_mail
+from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, untouched_series, walk_series
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
@@ -82,16 +83,28 @@ def audit_series(tree: str | Path, revision_range: str, symbol: Symbols = DEFAUL
 
 def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
                base: str | None = None, progress: Progress | None = None,
-               intent: Intents = None, changed: bool = False) -> Audit:
-    """Audit an emailed series applied onto ``base`` (or its base-commit),
-    without writing into the repository."""
+               intent: Intents = None, changed: bool = False, three_way: bool = False
+               ) -> Audit:
+    """Audit an emailed series (a file, a FIFO or ``-`` for stdin) applied
+    onto ``base``, its base-commit, a guessed base or HEAD, without writing
+    into the repository; hunks that do not apply are findings."""
     names = _symbols(symbol, changed)
     top = repository(str(tree), "--mbox")
-    with mailed_series(top, mbox, base) as mailed:
-        audit = _walk_each(top, mailed.base, mailed.head, names, changed, env=mailed.env,
-                           label=f"{top} + {mbox}", progress=progress, intent=intent)
-        attach_series_context(audit, top, mailed.env)
-        return audit
+    mail = read_mail(mbox)
+    chosen = choose_base(top, mail, base)
+    # The base's grep (of the first flag) runs while the patches are applied.
+    pending = PendingSnapshot(GitTree(top, chosen.sha), names[0]) if names else None
+    try:
+        with mailed_series(top, mail, chosen, three_way) as mailed:
+            audit = _walk_each(top, chosen.sha, mailed.head, names, changed, env=mailed.env,
+                               label=str(top), progress=progress, intent=intent,
+                               pending=pending,
+                               finish=lambda part: with_mail(part, mailed, mail.name))
+            attach_series_context(audit, top, mailed.env)
+            return audit
+    finally:
+        if pending is not None:
+            pending.cancel()
 
 
 Intents = str | Mapping[str, str] | None
@@ -99,19 +112,23 @@ Intents = str | Mapping[str, str] | None
 
 def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool, *,
                env: dict[str, str] | None = None, label: str | None = None,
-               progress: Progress | None = None, intent: Intents = None) -> Audit:
-    """One walk per audited flag, combined; with ``changed``, the flags the
-    series changes join those named."""
+               progress: Progress | None = None, intent: Intents = None,
+               pending: PendingSnapshot | None = None,
+               finish: Callable[[Audit], Audit] = lambda audit: audit) -> Audit:
+    """One walk per audited flag, each ``finish``ed, combined; with
+    ``changed``, the flags the series changes join those named. ``pending``
+    is the base's snapshot of one of them, already started."""
     if changed:
         names = list(dict.fromkeys([*names, *changed_flags(top, base, head, env)]))
         if not names:
-            return untouched_series(top, base, head, None, env, label)
+            return finish(untouched_series(top, base, head, None, env, label))
     parts = []
     for name in names:
         forced = intent if intent is None or isinstance(intent, str) \
             else intent.get(name, intent.get(EVERY))
-        parts.append(walk_series(top, base, head, name, env=env, label=label,
-                                 progress=progress, intent=forced))
+        started = pending if pending is not None and pending.symbol == name else None
+        parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
+                                        progress=progress, intent=forced, pending=started)))
     return Audit.combine(parts)
 
 

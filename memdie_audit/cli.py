@@ -55,6 +55,7 @@ examples:
   memdie-audit ~/linux --series HEAD~4.. --terse # one line per finding
   memdie-audit ~/linux --mbox series.mbx         # an emailed series (b4 am)
   memdie-audit ~/linux --symbol TIF_UPROBE       # any flag; its mask is _TIF_UPROBE
+  memdie-audit ~/linux --series v6.18.. --changed-flags   # every flag the series changes
   memdie-audit . --series v4.9.. --format sarif -o memdie.sarif
 
 exit status:
@@ -78,10 +79,15 @@ def parser() -> argparse.ArgumentParser:
     what.add_argument("--series", metavar="BASE..HEAD",
                       help="audit each commit of a series along its first parents")
     what.add_argument("--mbox", metavar="FILE",
-                      help="audit an emailed series (as b4 am writes it) without touching "
-                           "the repository")
+                      help="audit an emailed series (a b4 am mbox or a lore thread; - reads "
+                           "stdin) without touching the repository")
     p.add_argument("--base", metavar="REV",
-                   help="with --mbox: apply onto REV instead of the mbox's base-commit")
+                   help="with --mbox: apply onto REV instead of the mbox's base-commit "
+                        "(default: base-commit:, else guessed from the patches' index lines, "
+                        "else HEAD)")
+    p.add_argument("--3way", dest="three_way", action="store_true",
+                   help="with --mbox: a hunk that does not apply is merged from its preimage "
+                        "blob where the repository has it")
     p.add_argument("--symbol", action="append", default=[], metavar="TIF_X",
                    help="the flag to audit, its mask _TIF_X; give it again for several "
                         "(default: TIF_MEMDIE)")
@@ -136,6 +142,8 @@ def run(args: argparse.Namespace) -> Audit:
 
     if args.base and not args.mbox:
         raise AuditError("--base goes with --mbox (for --series, write BASE..HEAD)")
+    if args.three_way and not args.mbox:
+        raise AuditError("--3way goes with --mbox")
     intent = api.intents_for(args.intent)
     if intent and not (args.series or args.mbox):
         raise AuditError("--intent goes with --series or --mbox")
@@ -148,7 +156,7 @@ def run(args: argparse.Namespace) -> Audit:
     if args.mbox:
         return api.audit_mbox(args.tree, args.mbox, symbols, base=args.base,
                               progress=terminal_progress, intent=intent,
-                              changed=args.changed_flags)
+                              changed=args.changed_flags, three_way=args.three_way)
     return api.audit_tree(args.tree, symbols, args.rev)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from urllib.parse import quote
 
 from .kernel.model import Kind, one_line
 from .kernel.snapshot import Snapshot
@@ -141,7 +142,7 @@ class ArchState:
 class MailIdentity:
     """Where a commit built from an emailed patch came from."""
 
-    message_id: str
+    message_id: str | None  # None: the mail had none (git format-patch --stdout)
     patch: str  # "2/4"
     version: int
     subject: str
@@ -149,8 +150,30 @@ class MailIdentity:
     date: str
 
     @property
-    def link(self) -> str:
-        return f"https://lore.kernel.org/r/{self.message_id.strip('<>')}"
+    def link(self) -> str | None:
+        if not self.message_id:
+            return None
+        # The Message-Id comes from the mail: quoted, it stays one path segment.
+        return "https://lore.kernel.org/r/" + quote(self.message_id.strip("<>"),
+                                                    safe="@!$&'()*+,;=:.-_~")
+
+
+@dataclass(frozen=True)
+class MailSeries:
+    """What an audited mbox held and what was made of it: the version
+    audited, how the base was chosen, and what was left aside."""
+
+    source: str  # the mbox's path, or "stdin"
+    base_how: str  # "base-commit: in the mbox", "--base v4.9", "guessed from ..."
+    version: int
+    versions: tuple[int, ...]
+    cover: str | None  # the cover letter's Message-Id
+    prerequisites: tuple[str, ...] = ()  # prerequisite-patch-id lines
+    skipped: tuple[str, ...] = ()  # replies, older versions: one line each
+    missing: tuple[str, ...] = ()  # "3/4": patches the mbox lacks
+    hunks: int = 0
+    applied: int = 0  # hunks applied, of ``hunks``
+    merged: tuple[str, ...] = ()  # "4/4 arch/x86/...": files applied by --3way
 
 
 @dataclass
@@ -210,6 +233,7 @@ class Audit:
     # per flag (inventory, arch table, matrix, bit maps). ``findings`` and
     # each commit's findings are the union, without repeats.
     parts: tuple[Audit, ...] = ()
+    mail: MailSeries | None = None  # for an emailed series
 
     @property
     def symbols(self) -> tuple[str, ...]:

@@ -48,14 +48,17 @@ Progress = Callable[[int, int, Commit], None]
 
 def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
                 env: dict[str, str] | None = None, progress: Progress | None = None,
-                intent: str | None = None) -> Audit:
+                intent: str | None = None, pending: PendingSnapshot | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
-    :mod:`.rules.intent`); without it, base and head decide."""
+    :mod:`.rules.intent`); without it, base and head decide. ``pending``:
+    the base's snapshot, already started (an mbox starts it before applying)."""
     if intent is None and not touches_flag(top, base, head, symbol, env) \
             and names_flag(top, base, symbol, env):
+        if pending is not None:
+            pending.cancel()
         return untouched_series(top, base, head, symbol, env, label)
-    commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
+    commits, start, base_snapshot = _read_series(top, base, head, symbol, env, pending)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
     table_seen = set(base_problems)
@@ -215,11 +218,12 @@ def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> lis
     return commits
 
 
-def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None
+def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
+                 pending: PendingSnapshot | None = None
                  ) -> tuple[list[Commit], str, Snapshot]:
     """The commits, the commit the series starts from, and its snapshot. The
     base tree's grep runs while the commits are read."""
-    pending = PendingSnapshot(GitTree(top, base, env=env), symbol)
+    pending = pending or PendingSnapshot(GitTree(top, base, env=env), symbol)
     try:
         commits = _commits(top, base, head, env)
     except BaseException:

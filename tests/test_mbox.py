@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import copy_repo, demo_tree, git
 from conftest import repo_state as state
+from test_mbox_thread import changed_since, untouched
 
 from memdie_audit.cli import main
 from memdie_audit.sources import mail as mbox_module
@@ -63,27 +64,27 @@ def test_mbox_gives_the_same_findings_as_the_branch(repo, tmp_path, capsys, vari
     assert state(repo.path) == before
 
 
-def test_base_option_overrides_and_replaces_a_missing_base_commit(repo, tmp_path, capsys) -> None:
+def test_base_option_wins_over_a_missing_base_commit(repo, tmp_path, capsys) -> None:
     mailed = write_mbox(repo, "clean", tmp_path)
     stripped = tmp_path / "nobase.mbx"
     stripped.write_bytes(b"".join(line for line in mailed.read_bytes().splitlines(True)
                                   if not line.startswith(b"base-commit:")))
-    status, _, err = run_json(capsys, str(repo.path), "--mbox", str(stripped))
-    assert status == 2 and "no 'base-commit:' line" in err
-    status, report, _ = run_json(capsys, str(repo.path), "--mbox", str(stripped),
-                                 "--base", "master")
-    assert status == 0 and report["base"] == repo.base
+    status, report, err = run_json(capsys, str(repo.path), "--mbox", str(stripped),
+                                   "--base", "master")
+    assert (status, err) == (0, "")
+    assert report["base"] == repo.base and report["mail"]["base_how"] == "--base master"
 
 
 @pytest.mark.parametrize(("content", "message"), [
     (b"", "the mbox is empty"),
     # The same noise on every run and in every test worker (xdist compares
     # the collected ids, and a failure must be reproducible).
-    (random.Random(4096).randbytes(4096), "no 'base-commit:' line"),
+    (random.Random(4096).randbytes(4096), "not an mbox (it holds NUL bytes)"),
+    (random.Random(4096).randbytes(4096).replace(b"\0", b"x"), "no patches found"),
     (b"From nobody Mon Sep 17 00:00:00 2001\nSubject: hello\n\njust words\n"
      b"base-commit: {base}\n", "no patches found"),
-    (b"base-commit: 1234567890abcdef1234567890abcdef12345678\n", "is not in"),
-], ids=["empty", "noise", "no-patches", "unknown-base"])
+    (b"base-commit: 1234567890abcdef1234567890abcdef12345678\n", "no patches found"),
+], ids=["empty", "noise", "noise-without-nul", "no-patches", "base-only"])
 def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content, message):
     before = state(repo.path)
     target = tmp_path / "bad.mbx"
@@ -94,8 +95,8 @@ def test_unusable_mbox_is_one_line_and_status_2(repo, tmp_path, capsys, content,
     assert state(repo.path) == before
 
 
-def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, capsys,
-                                                               monkeypatch) -> None:
+def test_patch_that_does_not_apply_is_a_finding_and_the_rest_is_audited(
+        repo, tmp_path, capsys, monkeypatch) -> None:
     # A private TMPDIR: other audits running at the same time (another test
     # worker, another checkout's test run) must not look like our leftovers.
     scratch = tmp_path / "tmp"
@@ -104,17 +105,28 @@ def test_patch_that_does_not_apply_names_it_and_changes_nothing(repo, tmp_path, 
     import tempfile
     monkeypatch.setattr(tempfile, "tempdir", None)
     text = write_mbox(repo, "clean", tmp_path).read_bytes()
-    # Make the second patch's context wrong: it no longer applies.
+    # Make the second patch's first hunk expect a line the file does not have.
     second = text.index(b"Subject: [PATCH 2/4]")
     hunk = text.index(b"\n-", text.index(b"\n@@", second))
     broken = text[:hunk] + b"\n-this line is not in the file" + text[text.index(b"\n", hunk + 1):]
     target = tmp_path / "broken.mbx"
     target.write_bytes(broken)
     before = state(repo.path)
-    status = main([str(repo.path), "--mbox", str(target)])
-    err = capsys.readouterr().err
-    assert status == 2
-    assert 'patch 2/4 "mm, oom: stop relying on TIF_MEMDIE' in err and "does not apply" in err
+    status, report, err = run_json(capsys, str(repo.path), "--mbox", str(target),
+                                   "--html", str(tmp_path / "r.html"))
+    assert (status, err) == (1, "")  # changed on purpose: it was exit 2 with nothing written
+    assert (tmp_path / "r.html").stat().st_size > 0
+    failed = [f for f in report["findings"] if f["rule"] == "patch-does-not-apply"]
+    assert len(failed) == 1
+    f = failed[0]
+    assert f["patch"] == "2/4" and f["severity"] == "error"
+    assert 'patch 2/4 "mm, oom: stop relying on TIF_MEMDIE' in f["message"]
+    assert "this line is not in the file" in f["message"] and "hunks of this patch applied" \
+        in f["message"]
+    assert any("this line is not in the file" in r["message"] for r in f["related"])
+    # the failed patch's commit carries the finding; the other patches applied
+    assert f in report["commits"][1]["findings"]
+    assert report["mail"]["applied"] == report["mail"]["hunks"] - 1
     assert state(repo.path) == before
     assert list(scratch.iterdir()) == []
 
@@ -171,6 +183,7 @@ def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> N
     env = {**os.environ, "TMPDIR": str(scratch)}
     command = [sys.executable, "-m", "memdie_audit", str(repo.path), "--mbox", str(mailed)]
     before = state(repo.path)
+    stamp = untouched(repo)
     # How long a whole run takes here and now, so that the signals below
     # land from its first moment to its last whatever the machine's load.
     process = start_audit(command, env)
@@ -194,6 +207,7 @@ def test_signals_at_any_moment_leave_nothing_behind(repo, tmp_path, signum) -> N
         left = [str(p) for p in scratch.rglob("*")]
         assert left == [], (fraction, process.returncode, err)
         assert state(repo.path) == before
+        assert changed_since(repo, stamp) == [], (fraction, process.returncode, err)
     assert interrupted in outcomes
 
 

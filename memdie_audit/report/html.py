@@ -33,7 +33,10 @@ The template gets one context dict, built by :func:`report_context`:
 ``filters``
     ``{"severities", "rules", "arches"}``: the values present, for the controls;
 ``commits``
-    [:class:`CommitView`] (empty for a tree audit);
+    [:class:`CommitView`] (empty for a tree audit); a commit built from mail
+    carries ``commit.mail`` (:class:`MailIdentity`) and a temporary sha;
+``mail``
+    :class:`MailSeries` for an mbox audit (None otherwise);
 ``inventory``
     [:class:`InventoryGroup`] for the head, with
     ``inventory_total`` and ``inventory_files``;
@@ -228,6 +231,7 @@ def report_context(audit: Audit) -> dict[str, Any]:
         "tree": audit.tree,
         "rev": audit.rev,
         "base_rev": audit.base_rev,
+        "mail": audit.mail,
         "version": __version__,
         "verdict": {"clean": errors == 0, "errors": errors, "warnings": warnings,
                     "notes": notes, "by_rule": tally},

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 from .. import __version__
 from ..kernel.model import FlagDef, FlagTable, Occurrence
 from ..kernel.snapshot import Snapshot
-from ..result import Audit, CommitAudit, Finding, Location, Severity
+from ..result import Audit, CommitAudit, Finding, Location, MailSeries, Severity
 
 SCHEMA_VERSION = 2
 
@@ -80,6 +80,14 @@ def _commit_json(c: CommitAudit) -> dict[str, Any]:
             "findings": [finding_json(f) for f in c.findings]}
 
 
+def _mail_json(mail: MailSeries) -> dict[str, Any]:
+    return {"source": mail.source, "version": mail.version, "versions": list(mail.versions),
+            "base_how": mail.base_how, "cover": mail.cover,
+            "prerequisite_patch_ids": list(mail.prerequisites), "skipped": list(mail.skipped),
+            "missing": list(mail.missing), "hunks": mail.hunks, "applied": mail.applied,
+            "merged": list(mail.merged)}
+
+
 def audit_json(audit: Audit) -> dict[str, Any]:
     head = audit.head
     occurrences = [(part.symbol, o) for part in audit.per_symbol
@@ -100,6 +108,7 @@ def audit_json(audit: Audit) -> dict[str, Any]:
         "flag_tables": [table_json(head.tables[p], audit.symbols) for p in sorted(head.tables)],
         "arches": arches_json(head),
         "commits": [_commit_json(c) for c in audit.commits],
+        **({"mail": _mail_json(audit.mail)} if audit.mail else {}),
         "findings": [finding_json(f) for f in audit.findings],
         "summary": {"errors": audit.count(Severity.ERROR),
                     "warnings": audit.count(Severity.WARNING),

@@ -16,6 +16,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import replace
+from pathlib import Path
 from typing import Any, TextIO
 
 import memdie_audit
@@ -90,6 +91,11 @@ def _physical(path: str, line: int | None, column: int | None) -> dict[str, Any]
     return physical
 
 
+def _where(f: Finding) -> str:
+    """The commit a finding was made at, as a reader can find it."""
+    return f"patch {f.patch}" if f.patch else f"commit {(f.commit or '')[:12]}"
+
+
 def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, Any]:
     """One result. Code scanning shows a result on the files of the commit
     it analysed, HEAD: a finding made at a commit of the series is located
@@ -112,22 +118,33 @@ def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, 
             assert at_head is not None
             column = _column(audit, replace(f, column=at_head.column)) if at_head.column else None
             extra.append({"physicalLocation": here,
-                          "message": {"text": f"here in commit {f.commit[:12]}"}})
+                          "message": {"text": f"here in {_where(f)}"}})
             here = _physical(at_head.path, at_head.line, column)
         elif f.commit and not f.at_head and audit.mode == "series":
-            message += f" (in commit {f.commit[:12]}; this site is gone at HEAD)"
-            properties["locatedAtCommit"] = f.commit
+            message += f" (in {_where(f)}; this site is gone at HEAD)"
+            if not f.patch:  # a commit built from mail is gone after the run
+                properties["locatedAtCommit"] = f.commit
         result["locations"] = [{"physicalLocation": here}]
     result["message"]["text"] = message
     digest = hashlib.sha256(basis.encode("utf-8", errors="surrogateescape")).hexdigest()
     result["partialFingerprints"] = {FINGERPRINT: f"{digest[:32]}:{occurrence}"}
-    if f.commit:
+    if f.patch:
+        # A commit built from mail exists only while the audit runs: name the mail.
+        properties["patch"] = f.patch
+        properties["messageId"] = f.message_id
+    elif f.commit:
         properties["commit"] = f.commit
     if f.arch:
         properties["arch"] = f.arch
     if f.arches:
         properties["arches"] = list(f.arches)
-    if f.window:
+    if f.window and f.patch:
+        total = len(audit.commits)
+        repaired = f.window.repaired_by
+        properties["window"] = {"first": f"{f.window.first}/{total}",
+                                "last": f"{f.window.last}/{total}",
+                                "repairedBy": f"{repaired}/{total}" if repaired else None}
+    elif f.window:
         properties["window"] = {"first": f.window.first_sha, "last": f.window.last_sha,
                                 "repairedBy": f.window.repaired_sha}
     locations = [*(_related(r) for r in related), *extra]
@@ -155,10 +172,14 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
                                       "symbols": list(audit.symbols), "mode": audit.mode}
     if audit.intent:
         run_properties["intent"] = dict(audit.intent)
-    if audit.rev:
+    if audit.rev and audit.mail is None:  # a series from mail has no lasting head
         run_properties["rev"] = audit.rev
     if audit.base_rev:
         run_properties["base"] = audit.base_rev
+    if audit.mail:
+        run_properties["mail"] = {"source": audit.mail.source, "version": audit.mail.version,
+                                  "baseHow": audit.mail.base_how,
+                                  "hunks": audit.mail.hunks, "applied": audit.mail.applied}
     home = memdie_audit.HOME_URL
     driver: dict[str, Any] = {"name": "memdie-audit", "version": __version__,
                               "semanticVersion": __version__}
@@ -185,7 +206,9 @@ def automation_id(audit: Audit) -> str:
     and replaces it with each new run of that category, so the category is
     the tool and the flags (a run per flag does not close another's alerts),
     and the run is what was audited."""
-    if audit.mode == "series":
+    if audit.mail is not None:  # its head is a temporary commit: name the base and the mail
+        run = f"{(audit.base_rev or '')[:12]}+{Path(audit.mail.source).name or 'mbox'}"
+    elif audit.mode == "series":
         run = f"{(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]}"
     else:
         run = (audit.rev or "worktree")[:12]

@@ -121,14 +121,21 @@ def _write_tree(audit: Audit, out: TextIO) -> None:
 def _write_series(audit: Audit, out: TextIO) -> None:
     n = len(audit.commits)
     flags = ", ".join(audit.symbols) or "no flag"
-    out.write(f"{flags}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
-              f"in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
+    if audit.mail is None:
+        out.write(f"{flags}: series {(audit.base_rev or '')[:12]}..{(audit.rev or '')[:12]} "
+                  f"in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
+    else:
+        _write_mail(audit, flags, out)
     for symbol, line in audit.intent_lines.items():
         out.write(f"intent: {line}\n" if len(audit.intent_lines) == 1 else
                   f"intent of {symbol}: {line}\n")
     for number, commit in enumerate(audit.commits, 1):
         merge = " (merge)" if commit.merge else ""
-        out.write(f"\ncommit {number}/{n} {commit.sha[:12]}{merge} {commit.subject}\n")
+        if commit.mail:
+            msgid = f" <{commit.mail.message_id}>" if commit.mail.message_id else ""
+            out.write(f"\npatch {commit.mail.patch}{msgid} {commit.subject}\n")
+        else:
+            out.write(f"\ncommit {number}/{n} {commit.sha[:12]}{merge} {commit.subject}\n")
         out.write(f"  removed: {_counts(commit.removed)}; added: {_counts(commit.added)}\n")
         out.writelines(f"{f}\n" for f in sorted(commit.findings, key=lambda f: f.sort_key))
     at_head = [f for f in audit.findings if f.commit is None]
@@ -146,6 +153,28 @@ def _write_series(audit: Audit, out: TextIO) -> None:
     out.writelines(f"{f}\n" for f in at_head)
     verdict = "clean" if not audit.count(Severity.ERROR) else "NOT clean"
     out.write(f"verdict: {verdict}\n")
+
+
+def _write_mail(audit: Audit, flags: str, out: TextIO) -> None:
+    """The head of an mbox audit: what was read, the base and how it was
+    chosen, and what was left aside (temporary commit ids are not shown)."""
+    mail = audit.mail
+    assert mail is not None
+    n = len(audit.commits)
+    versions = "" if len(mail.versions) < 2 else \
+        f" (the newest of versions {', '.join(f'v{v}' for v in mail.versions)})"
+    out.write(f"{flags}: {mail.source}, v{mail.version}{versions}, {n} patch"
+              f"{'es' * (n != 1)} onto {(audit.base_rev or '')[:12]} in {audit.tree}\n")
+    out.write(f"base: {(audit.base_rev or '')[:12]}, {mail.base_how}\n")
+    if mail.hunks != mail.applied:
+        out.write(f"applied: {mail.applied} of {mail.hunks} hunks\n")
+    for merged in mail.merged:
+        out.write(f"applied with --3way: {merged}\n")
+    if mail.missing:
+        out.write(f"missing from the mbox: {', '.join(mail.missing)}\n")
+    if mail.prerequisites:
+        out.write(f"prerequisite patches (not in the mbox): {len(mail.prerequisites)}\n")
+    out.writelines(f"skipped {line}\n" for line in mail.skipped)
 
 
 def _counts(counter: Counter[Kind]) -> str:

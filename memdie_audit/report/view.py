@@ -138,7 +138,9 @@ def build_matrix(audit: Audit) -> Matrix:
         columns = [Column("base", "base", audit.base_rev)]
         per_column = [_cells(audit.base_states)]
         for number, commit in enumerate(audit.commits, 1):
-            columns.append(Column(str(number), str(number), commit.sha, commit.subject,
+            # A commit built from mail has no lasting sha: its column is its patch.
+            columns.append(Column(str(number), str(number),
+                                  None if commit.mail else commit.sha, commit.subject,
                                   f"commit-{number}"))
             last = number == len(audit.commits)
             findings = [*commit.findings, *(f for f in audit.findings if f.commit is None)] \

@@ -15,15 +15,15 @@ from ..result import Finding
 from .references import Break, bisect_breaks, breaks, dangling_references, parse_fallbacks
 from .registry import RULES, Rule, describe_arches, markdown_table
 from .removal import leftovers, reintroduced, renumbered_flags
-from .series import merge_commit
+from .series import merge_commit, patch_does_not_apply
 from .tables import table_findings
 from .arches import arch_findings, bits_out_of_range
 
 __all__ = [
     "RULES", "Break", "Rule", "arch_findings", "bisect_breaks", "breaks",
     "dangling_references", "describe_arches", "flag_findings", "header_findings", "leftovers",
-    "markdown_table", "merge_commit", "parse_fallbacks", "reintroduced", "renumbered_flags",
-    "table_findings", "tree_findings",
+    "markdown_table", "merge_commit", "parse_fallbacks", "patch_does_not_apply", "reintroduced",
+    "renumbered_flags", "table_findings", "tree_findings",
 ]
 
 
