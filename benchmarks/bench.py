@@ -97,6 +97,39 @@ def long_series(repo: Path, base: str, commits: int, branch: str = "bench/long")
                           capture_output=True, text=True).stdout.strip()
 
 
+def treewide_series(repo: Path, base: str, commits: int = 50, files: int = 200,
+                    branch: str = "bench/treewide") -> str:
+    """A branch of ``commits`` commits on ``base``, each appending a line to
+    ``files`` different C files spread over the tree (a treewide cleanup)."""
+    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", base], check=True,
+                            capture_output=True).stdout.split(b"\0")
+    blobs = [(entry.split(b"\t", 1)[1].decode(), entry.split()[2].decode()) for entry in listed
+             if entry.startswith(b"100644 blob ") and entry.endswith((b".c", b".h"))]
+    step = max(1, len(blobs) // (commits * files))
+    chosen = blobs[::step][:commits * files]
+    contents = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], check=True,
+                              capture_output=True,
+                              input=b"".join(sha.encode() + b"\n" for _, sha in chosen)).stdout
+    stream = [f"reset refs/heads/{branch}\nfrom {base}\n".encode()]
+    at = 0
+    for number in range(commits):
+        message = f"treewide: bench change {number}"
+        stream.append(f"commit refs/heads/{branch}\ncommitter Bench <bench@example.org> "
+                      f"{1_500_000_000 + number} +0000\ndata {len(message)}\n{message}\n"
+                      .encode())
+        for path, _ in chosen[number * files:(number + 1) * files]:
+            header_end = contents.index(b"\n", at)
+            size = int(contents[at:header_end].split()[2])
+            body = contents[header_end + 1:header_end + 1 + size] + \
+                f"/* treewide bench change {number} */\n".encode()
+            at = header_end + 1 + size + 1
+            stream.append(f"M 100644 inline {path}\ndata {len(body)}\n".encode() + body + b"\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], check=True,
+                   input=b"".join(stream))
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", branch], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def fixture_tree(workdir: Path, files: int, megabytes: int) -> tuple[Path, str, dict]:
     repo_path = workdir / "linux"
     meta = workdir / "meta.json"

@@ -40,7 +40,14 @@ from .rules import (
 )
 from .rules.intent import Intent, check_known, decide
 from .rules.removal import occurrence_key
-from .sources.commits import Commit, names_flag, read_changes, series_commits, touches_flag
+from .sources.commits import (
+    Commit,
+    close_series,
+    names_flag,
+    read_changes,
+    series_commits,
+    touches_flag,
+)
 from .sources.trees import GitTree
 
 Progress = Callable[[int, int, Commit], None]
@@ -68,19 +75,25 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
     touched = False
     snapshot = base_snapshot
-    for number, commit in enumerate(commits, 1):
-        if progress:
-            progress(number, len(commits), commit)
-        changes = read_changes(top, commit, env)
-        after = snapshot.updated(changes)
-        audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
-                                     table_seen)
-        touched = touched or bool(audit.removed or audit.added) or any(
-            is_flag_header(p) or kconfig_arch(p) for p in changes)
-        sites.update((id(f), _site_key(f, after)) for f in audit.findings)
-        audits.append(audit)
-        per_commit_breaks.append(_new_breaks(found, base_breaks))
-        snapshot = after
+    base_states = arch_states(base_snapshot, base_snapshot, base_found)
+    found, states = base_found, base_states
+    try:
+        for number, commit in enumerate(commits, 1):
+            if progress:
+                progress(number, len(commits), commit)
+            changes = read_changes(top, commit, env)
+            after = snapshot.updated(changes)
+            audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
+                                         table_seen, (found, states))
+            states = audit.arch_states
+            touched = touched or bool(audit.removed or audit.added) or any(
+                is_flag_header(p) or kconfig_arch(p) for p in changes)
+            sites.update((id(f), _site_key(f, after)) for f in audit.findings)
+            audits.append(audit)
+            per_commit_breaks.append(_new_breaks(found, base_breaks))
+            snapshot = after
+    finally:
+        close_series(commits)
     check_known(symbol, base_snapshot, snapshot)
     decided = decide(symbol, base_snapshot, snapshot, touched, intent)
     for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
@@ -110,7 +123,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
-                 base_states=arch_states(base_snapshot, base_snapshot, base_found),
+                 base_states=base_states,
                  head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
                  intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
 
@@ -234,10 +247,13 @@ def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, st
 
 
 def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: Snapshot,
-                  base: Snapshot, table_seen: set[tuple]
+                  base: Snapshot, table_seen: set[tuple],
+                  before_state: tuple[list[Break], dict[str, ArchState]]
                   ) -> tuple[CommitAudit, list[Break]]:
     """What one commit (changing the files ``changed``) removed, added and
-    broke; ``table_seen`` collects the flag-table problems reported so far."""
+    broke; ``table_seen`` collects the flag-table problems reported so far,
+    ``before_state`` the breaks and arch states of ``before``: still those
+    when the commit changed nothing the snapshot holds (``after is before``)."""
     removed, added = kind_changes(before, after, changed)
     audit = CommitAudit(commit.sha, commit.subject, commit.author, commit.date, removed, added,
                         merge=commit.merge)
@@ -249,6 +265,10 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
             if f.identity not in table_seen:
                 table_seen.add(f.identity)
                 audit.findings.append(replace(f, commit=commit.sha))
+    if after is before:
+        found, states = before_state
+        audit.arch_states = dict(states)
+        return audit, found
     found = breaks(after, base)
     audit.arch_states = arch_states(after, base, found)
     return audit, found
@@ -338,6 +358,8 @@ def kind_changes(before: Snapshot, after: Snapshot, changed: Sequence[str]
     removed: Counter[Kind] = Counter()
     added: Counter[Kind] = Counter()
     for path in changed:
+        if path not in before.occurrences and path not in after.occurrences:
+            continue
         old = Counter((o.kind, occurrence_key(o)) for o in before.occurrences.get(path, ()))
         new = Counter((o.kind, occurrence_key(o)) for o in after.occurrences.get(path, ()))
         for (kind, _), n in (old - new).items():

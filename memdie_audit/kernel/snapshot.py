@@ -133,15 +133,22 @@ class Snapshot:
 
     def updated(self, changes: Mapping[str, bytes | None]) -> Snapshot:
         """The snapshot after files changed (None: deleted). Only those files
-        are re-read; everything else is shared with this snapshot."""
+        are re-read; everything else is shared with this snapshot, which is
+        itself the answer (with what it has worked out) when no change can
+        matter: no occurrence, flag header, Kconfig or Makefile."""
+        scanned = {p: scan_file(p, d, self.symbol) if d is not None else ()
+                   for p, d in changes.items()}
+        build = self.build.updated(changes) if self.build else None
+        if build is self.build and not any(
+                found or p in self.occurrences or is_flag_header(p) or kconfig_arch(p)
+                for p, found in scanned.items()):
+            return self
         occurrences = dict(self.occurrences)
         headers = dict(self.header_text)
         for path, data in changes.items():
             occurrences.pop(path, None)
-            if data is not None:
-                found = scan_file(path, data, self.symbol)
-                if found:
-                    occurrences[path] = found
+            if scanned[path]:
+                occurrences[path] = scanned[path]
             if is_flag_header(path):
                 if data is None:
                     headers.pop(path, None)
@@ -167,8 +174,7 @@ class Snapshot:
                                   headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches),
-                       build=self.build.updated(changes) if self.build else None)
+                       arches=_arches(tables, generic_arches), build=build)
 
 
 class PendingSnapshot:
