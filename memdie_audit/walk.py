@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import AuditError
 from .kernel.archview import free_bits
+from .kernel.cache import SnapshotCache
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
@@ -55,14 +56,15 @@ Progress = Callable[[int, int, Commit], None]
 
 def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
                 env: dict[str, str] | None = None, progress: Progress | None = None,
-                intent: str | None = None) -> Audit:
+                intent: str | None = None, cache: SnapshotCache | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
-    :mod:`.rules.intent`); without it, base and head decide."""
+    :mod:`.rules.intent`); without it, base and head decide. The base
+    snapshot is taken from ``cache`` when it is there."""
     if intent is None and not touches_flag(top, base, head, symbol, env) \
             and names_flag(top, base, symbol, env):
         return untouched_series(top, base, head, symbol, env, label)
-    commits, start, base_snapshot = _read_series(top, base, head, symbol, env)
+    commits, start, base_snapshot = _read_series(top, base, head, symbol, env, cache)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
     table_seen = set(base_problems)
@@ -228,11 +230,11 @@ def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> lis
     return commits
 
 
-def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None
-                 ) -> tuple[list[Commit], str, Snapshot]:
+def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
+                 cache: SnapshotCache | None) -> tuple[list[Commit], str, Snapshot]:
     """The commits, the commit the series starts from, and its snapshot. The
     base tree's grep runs while the commits are read."""
-    pending = PendingSnapshot(GitTree(top, base, env=env), symbol)
+    pending = PendingSnapshot(GitTree(top, base, env=env), symbol, cache)
     try:
         commits = _commits(top, base, head, env)
     except BaseException:
@@ -243,7 +245,7 @@ def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, st
         return commits, start, pending.finish()
     # BASE is not the series' parent (e.g. an older upstream): start from the parent.
     pending.cancel()
-    return commits, start, build_snapshot(GitTree(top, start, env=env), symbol)
+    return commits, start, build_snapshot(GitTree(top, start, env=env), symbol, cache)
 
 
 def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: Snapshot,

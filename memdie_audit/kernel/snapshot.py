@@ -14,6 +14,7 @@ from functools import cached_property
 
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
+from .cache import SnapshotCache
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .kbuild import BuildFacts
 from .kconfig import build_widths as build_widths_of
@@ -179,14 +180,23 @@ class Snapshot:
 
 class PendingSnapshot:
     """A snapshot whose grep runs in the background: the caller may do other
-    work (read a series' commits) before :meth:`finish` waits for it."""
+    work (read a series' commits) before :meth:`finish` waits for it. With a
+    ``cache``, a commit's snapshot found there is taken (no grep runs) and
+    one built is stored."""
 
-    def __init__(self, source: Source, symbol: str) -> None:
-        self.source, self.symbol = source, symbol
-        self.grep = source.start_grep(symbol)
+    def __init__(self, source: Source, symbol: str, cache: SnapshotCache | None = None) -> None:
+        self.source, self.symbol, self.cache = source, symbol, cache
+        self.key = cache.key(source, symbol) if cache is not None else None
+        self.cached = cache.load(self.key) if cache is not None and self.key else None
+        self.grep = source.start_grep(symbol) if self.cached is None else None
 
     def finish(self) -> Snapshot:
-        return _finish_snapshot(self.source, self.symbol, self.grep)
+        if self.cached is not None:
+            return replace(self.cached, build=BuildFacts(self.source))
+        snapshot = _finish_snapshot(self.source, self.symbol, self.grep)
+        if self.cache is not None and self.key:
+            self.cache.store(self.key, snapshot)
+        return snapshot
 
     def cancel(self) -> None:
         """Stop the grep: its answer is not needed after all."""
@@ -195,10 +205,12 @@ class PendingSnapshot:
             self.grep.communicate()
 
 
-def build_snapshot(source: Source, symbol: str) -> Snapshot:
+def build_snapshot(source: Source, symbol: str, cache: SnapshotCache | None = None
+                   ) -> Snapshot:
     """Read one tree state: grep for the symbol (in the background while the
-    flag headers and Kconfigs are listed and read), then scan the hits."""
-    return PendingSnapshot(source, symbol).finish()
+    flag headers and Kconfigs are listed and read), then scan the hits; or
+    take it from ``cache``."""
+    return PendingSnapshot(source, symbol, cache).finish()
 
 
 def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
