@@ -218,21 +218,19 @@ def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     headers = [p for p in listing if is_flag_header(p)]
     kconfigs = [p for p in listing if kconfig_arch(p)]
     early = source.read([*headers, *kconfigs])
+    # While git greps: all that the flag headers and Kconfigs tell, their
+    # occurrences included (kept where the grep lists the file, as before).
+    generic_arches = {kconfig_arch(p) for p in kconfigs
+                      if selects_generic_bits(early.get(p, b""))}
+    build_widths = {kconfig_arch(p): build_widths_of(early[p]) for p in kconfigs
+                    if p in early}
+    header_text = {p: early[p] for p in headers if p in early}
+    tables = _read_tables(header_text)
+    scanned = {p: scan_file(p, data, symbol) for p, data in early.items()}
     candidates = source.candidates(pending)
     late = source.read([p for p in candidates if p not in early])
-    contents = {**early, **late}
-    occurrences = {}
-    for path in candidates:
-        if path in contents:
-            found = scan_file(path, contents[path], symbol)
-            if found:
-                occurrences[path] = found
-    generic_arches = {kconfig_arch(p) for p in kconfigs
-                      if selects_generic_bits(contents.get(p, b""))}
-    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
-                    if p in contents}
-    header_text = {p: contents[p] for p in headers if p in contents}
-    tables = _read_tables(header_text)
+    scanned.update((p, scan_file(p, data, symbol)) for p, data in late.items())
+    occurrences = {p: scanned[p] for p in candidates if scanned.get(p)}
     return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
                     frozenset(generic_arches), header_text, build_widths, BuildFacts(source))
 
