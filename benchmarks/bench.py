@@ -4,14 +4,17 @@
 Run by hand, not in the test suite:
 
     python benchmarks/bench.py                 # builds a kernel-sized tree once
-    python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD [--mbox FILE]]
+    python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD [--mbox FILE]] [--push]
 
 Without --tree it builds (and reuses) a fixture repository of >= 50,000
 files and >= 500 MB with the flag in about 40 files, plus the removal
 series, a 200-commit series and the clean series as an mbox. Every command
 runs --rounds times, alternating with the git grep it is compared with;
-the report gives medians, the ratio of medians and each command's peak RSS
-(the largest process of its tree, git included).
+the report gives medians, the ratio of medians beside its target
+(DESIGN.md, "Performance") and the peak RSS of the audit's Python process
+and of its largest git process. First looks run with --no-cache; the
+second look reads the snapshot a first run cached (in a cache directory
+of the benchmark's own).
 """
 
 from __future__ import annotations
@@ -42,39 +45,94 @@ MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
 status = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
-print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+print(time.perf_counter() - start, 0, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
       status)
 """
+# Runs the audit in this interpreter, as ``python -m memdie_audit`` would,
+# so that its own peak RSS and git's (RUSAGE_CHILDREN: at least what the
+# audit's process held when it started git) are told apart; the time is
+# taken around the whole process, start-up included.
+MEASURE_AUDIT = """
+import os, resource, runpy, sys
+report = os.fdopen(os.dup(1), "w")
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+sys.argv = ["memdie-audit", *sys.argv[1:]]
+try:
+    runpy.run_module("memdie_audit", run_name="__main__", alter_sys=True)
+    status = 0
+except SystemExit as done:
+    status = done.code if isinstance(done.code, int) else 1
+# VmHWM is this process's own peak; ru_maxrss would start from the peak
+# of the process that started it (Linux carries it across exec).
+with open("/proc/self/status") as f:
+    own = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+print(0, own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status, file=report)
+"""
+# What each measurement should reach (DESIGN.md, "Performance"), as a ratio
+# to the git grep it is compared with.
+TARGETS = {"inventory --rev": 0.9, "inventory of the working tree": 1.0,
+           "push that never touches the flag": 0.2, "series, 1,000 commits": 2.0,
+           "treewide series, 50 x 200 files": 2.0, "mbox, 100 patches": 2.0,
+           "inventory --rev again (cached)": 0.3}
+RSS_TARGET_MB = 250
 
 
-def measure(command: list[str], cwd: Path) -> tuple[float, int, int]:
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, check=True,
-                         capture_output=True, text=True, env={**os.environ,
-                                                              "PYTHONPATH": str(REPO)}).stdout
-    seconds, rss_kb, status = out.split()
-    return float(seconds), int(rss_kb), int(status)
+def environment(cache: Path) -> dict[str, str]:
+    """The measured commands' environment: our code, a snapshot cache of
+    their own, and bytecode written and read as an installed package has
+    it (PYTHONDONTWRITEBYTECODE would compile every module on every run)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
-def compare(name: str, audit: list[str], grep: list[str], cwd: Path, rounds: int) -> dict:
+def measure(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, int, int]:
+    """Seconds, peak RSS (kB) of the Python process and of its largest
+    child (git), and the exit status."""
+    if command[:len(AUDIT)] == AUDIT:
+        wrapped = [sys.executable, "-c", MEASURE_AUDIT, *command[len(AUDIT):]]
+    else:
+        wrapped = [sys.executable, "-c", MEASURE, *command]
+    start = time.perf_counter()
+    out = subprocess.run(wrapped, cwd=cwd, check=True, capture_output=True, text=True,
+                         env=env).stdout
+    elapsed = time.perf_counter() - start
+    seconds, own_kb, child_kb, status = out.split()
+    return float(seconds) or elapsed, int(own_kb), int(child_kb), int(status)
+
+
+def compare(name: str, audit: list[str], grep: list[str], cwd: Path, rounds: int,
+            env: dict[str, str]) -> dict:
     times: dict[str, list[float]] = {"audit": [], "grep": []}
-    rss: dict[str, int] = {"audit": 0, "grep": 0}
-    measure(grep, cwd)  # warm the page cache for both
+    rss = {"python": 0, "git": 0, "grep": 0}
+    measure(grep, cwd, env)  # warm the page cache for both
     for _ in range(rounds):
         for key, command in (("grep", grep), ("audit", audit)):
-            seconds, peak, status = measure(command, cwd)
+            seconds, own, child, status = measure(command, cwd, env)
             if key == "audit" and status not in (0, 1):
                 raise SystemExit(f"{name}: the audit failed with status {status}")
             times[key].append(seconds)
-            rss[key] = max(rss[key], peak)
+            if key == "audit":
+                rss["python"], rss["git"] = max(rss["python"], own), max(rss["git"], child)
+            else:
+                rss["grep"] = max(rss["grep"], child)
     result = {"name": name,
               "audit_s": statistics.median(times["audit"]),
               "grep_s": statistics.median(times["grep"]),
-              "audit_peak_rss_mb": round(rss["audit"] / 1024, 1),
-              "grep_peak_rss_mb": round(rss["grep"] / 1024, 1)}
+              "python_peak_rss_mb": round(rss["python"] / 1024, 1),
+              "git_peak_rss_mb": round(rss["git"] / 1024, 1),
+              "grep_peak_rss_mb": round(rss["grep"] / 1024, 1),
+              "target": TARGETS.get(name)}
     result["ratio"] = round(result["audit_s"] / result["grep_s"], 2)
+    peak = max(result["python_peak_rss_mb"], result["git_peak_rss_mb"])
+    target = result["target"]
+    verdict = "" if target is None else \
+        f"target <= {target:.1f} {'ok' if result['ratio'] <= target else 'MISSED'}"
     print(f"{name:<34} audit {result['audit_s']:6.2f}s  git grep {result['grep_s']:6.2f}s  "
-          f"ratio {result['ratio']:4.2f}  peak RSS {result['audit_peak_rss_mb']:6.1f} MB "
-          f"(git grep {result['grep_peak_rss_mb']:.1f} MB)", flush=True)
+          f"ratio {result['ratio']:4.2f} {verdict:<18} peak RSS {peak:5.0f} MB "
+          f"(Python {result['python_peak_rss_mb']:.0f}, git {result['git_peak_rss_mb']:.0f}; "
+          f"git grep {result['grep_peak_rss_mb']:.0f}; target <= {RSS_TARGET_MB}"
+          f"{'' if peak <= RSS_TARGET_MB else ' MISSED'})", flush=True)
     return result
 
 
@@ -97,6 +155,39 @@ def long_series(repo: Path, base: str, commits: int, branch: str = "bench/long")
                           capture_output=True, text=True).stdout.strip()
 
 
+def treewide_series(repo: Path, base: str, commits: int = 50, files: int = 200,
+                    branch: str = "bench/treewide") -> str:
+    """A branch of ``commits`` commits on ``base``, each appending a line to
+    ``files`` different C files spread over the tree (a treewide cleanup)."""
+    listed = subprocess.run(["git", "-C", str(repo), "ls-tree", "-r", "-z", base], check=True,
+                            capture_output=True).stdout.split(b"\0")
+    blobs = [(entry.split(b"\t", 1)[1].decode(), entry.split()[2].decode()) for entry in listed
+             if entry.startswith(b"100644 blob ") and entry.endswith((b".c", b".h"))]
+    step = max(1, len(blobs) // (commits * files))
+    chosen = blobs[::step][:commits * files]
+    contents = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch"], check=True,
+                              capture_output=True,
+                              input=b"".join(sha.encode() + b"\n" for _, sha in chosen)).stdout
+    stream = [f"reset refs/heads/{branch}\nfrom {base}\n".encode()]
+    at = 0
+    for number in range(commits):
+        message = f"treewide: bench change {number}"
+        stream.append(f"commit refs/heads/{branch}\ncommitter Bench <bench@example.org> "
+                      f"{1_500_000_000 + number} +0000\ndata {len(message)}\n{message}\n"
+                      .encode())
+        for path, _ in chosen[number * files:(number + 1) * files]:
+            header_end = contents.index(b"\n", at)
+            size = int(contents[at:header_end].split()[2])
+            body = contents[header_end + 1:header_end + 1 + size] + \
+                f"/* treewide bench change {number} */\n".encode()
+            at = header_end + 1 + size + 1
+            stream.append(f"M 100644 inline {path}\ndata {len(body)}\n".encode() + body + b"\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], check=True,
+                   input=b"".join(stream))
+    return subprocess.run(["git", "-C", str(repo), "rev-parse", branch], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
 def fixture_tree(workdir: Path, files: int, megabytes: int) -> tuple[Path, str, dict]:
     repo_path = workdir / "linux"
     meta = workdir / "meta.json"
@@ -111,6 +202,20 @@ def fixture_tree(workdir: Path, files: int, megabytes: int) -> tuple[Path, str, 
         meta.write_text(json.dumps({"base": repo.base, "clean": repo.heads["clean"],
                                     "long": long_head}))
     return repo_path, json.loads(meta.read_text())["base"], json.loads(meta.read_text())
+
+
+def existing(repo: Path, branch: str, base: str) -> str | None:
+    """The head of ``branch`` if it is already built on ``base`` (a treewide
+    series takes a while to write)."""
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", "-q", branch],
+                          capture_output=True, text=True).stdout.strip()
+    if not head:
+        return None
+    merge_base = subprocess.run(["git", "-C", str(repo), "rev-parse", f"{head}~50"],
+                                capture_output=True, text=True).stdout.strip()
+    resolved = subprocess.run(["git", "-C", str(repo), "rev-parse", base],
+                              capture_output=True, text=True).stdout.strip()
+    return head if merge_base == resolved else None
 
 
 def describe(repo: Path, rev: str) -> str:
@@ -134,8 +239,10 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--push", action="store_true",
-                   help="with --tree: also time a 3-commit push that never touches the flag "
-                        "(writes the branch bench/push into that repository: use a clone)")
+                   help="with --tree: also time a 3-commit push that never touches the flag, "
+                        "a 1,000-commit series and a treewide series of 50 commits of 200 "
+                        "files (writes the branches bench/push, bench/long1000 and "
+                        "bench/treewide into that repository: use a clone)")
     args = p.parse_args()
 
     if args.tree:
@@ -149,32 +256,49 @@ def main() -> None:
         repo, base, meta = fixture_tree(args.workdir, args.files, args.megabytes)
         head = base
     print(f"tree: {repo} at {head}: {describe(repo, head)}")
+    load = os.getloadavg()
+    env = environment(args.workdir / "xdg-cache")
+    shutil.rmtree(args.workdir / "xdg-cache", ignore_errors=True)
     results = []
     grep = ["git", "grep", "-n", "-w", "-E", PATTERN]
-    results.append(compare("inventory --rev", [*AUDIT, str(repo), "--rev", head, "--format",
-                                               "json", "-o", os.devnull],
-                           [*grep, head], repo, args.rounds))
+    cold = ["--no-cache"]  # every first look reads the tree
+
+    def run(name: str, audit_args: list[str], grep_rev: str | None) -> None:
+        results.append(compare(name, [*AUDIT, str(repo), *audit_args],
+                               [*grep, *([grep_rev] if grep_rev else [])], repo, args.rounds,
+                               env))
+
+    inventory = ["--rev", head, "--format", "json", "-o", os.devnull]
+    run("inventory --rev", [*inventory, *cold], head)
+    if not (repo / ".git").exists() and (repo / "HEAD").exists():
+        print("(a bare repository: no working-tree inventory)")
+    else:
+        run("inventory of the working tree", ["--format", "json", "-o", os.devnull, *cold], None)
     series = args.series or (f"{meta['base']}..{meta['clean']}" if meta else None)
     if series:
         base = series.partition("..")[0]
-        results.append(compare("series (4-commit removal)", [*AUDIT, str(repo), "--series",
-                                                            series, "--format", "json"],
-                               [*grep, base], repo, args.rounds))
+        run("series (4-commit removal)", ["--series", series, "--format", "json", *cold], base)
     mbox = args.mbox or (args.workdir / "clean.mbx" if meta else None)
     if mbox:
-        results.append(compare("mbox (same series)", [*AUDIT, str(repo), "--mbox", str(mbox),
-                                                      "--format", "json"],
-                               [*grep, base], repo, args.rounds))
+        run("mbox (same series)", ["--mbox", str(mbox), "--format", "json", *cold], base)
     if meta or args.push:
         start = base or head
         push = long_series(repo, start, 3, "bench/push")
-        results.append(compare("push that never touches the flag",
-                               [*AUDIT, str(repo), "--series", f"{start}..{push}"],
-                               [*grep, start], repo, args.rounds))
+        run("push that never touches the flag", ["--series", f"{start}..{push}", *cold], start)
+        thousand = long_series(repo, start, 1000, "bench/long1000")
+        run("series, 1,000 commits", ["--series", f"{start}..{thousand}", "--format", "json",
+                                      *cold], start)
+        treewide = existing(repo, "bench/treewide", start) or treewide_series(repo, start)
+        run("treewide series, 50 x 200 files", ["--series", f"{start}..{treewide}", "--format",
+                                                "json", *cold], start)
     if meta:
-        results.append(compare("series (200 more commits)",
-                               [*AUDIT, str(repo), "--series", f"{meta['base']}..{meta['long']}",
-                                "--format", "json"], [*grep, meta["base"]], repo, args.rounds))
+        run("series (200 more commits)", ["--series", f"{meta['base']}..{meta['long']}",
+                                          "--format", "json", *cold], meta["base"])
+    # The second look: the same --rev inventory, its snapshot cached by a first run.
+    subprocess.run([*AUDIT, str(repo), *inventory], env=env, check=False)
+    run("inventory --rev again (cached)", inventory, head)
+    print(f"load average {load[0]:.1f} before, {os.getloadavg()[0]:.1f} after "
+          f"({os.cpu_count()} cores)")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     started = time.strftime("%Y-%m-%d")

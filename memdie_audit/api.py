@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
+from .kernel.cache import SnapshotCache, cache_directory
 from .kernel.changed import changed_flags
 from .kernel.snapshot import PendingSnapshot, build_snapshot
 from .mailed import with_mail
@@ -43,19 +44,21 @@ def check_symbol(symbol: str) -> str:
 Symbols = str | Sequence[str]
 
 
-def audit_tree(tree: str | Path, symbol: Symbols = DEFAULT_SYMBOL, rev: str | None = None
-               ) -> Audit:
+def audit_tree(tree: str | Path, symbol: Symbols = DEFAULT_SYMBOL, rev: str | None = None,
+               *, cache: bool = True) -> Audit:
     """Inventory of a working tree (tracked files), a plain directory, or
     with ``rev`` a commit, with the checks that apply to any tree; of one
-    flag, or of each of several."""
-    return audit_source(open_source(str(tree), rev), symbol)
+    flag, or of each of several. A commit's snapshot is kept in the user's
+    cache directory for the next look (not with ``cache=False``)."""
+    return audit_source(open_source(str(tree), rev), symbol, cache=cache)
 
 
-def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL) -> Audit:
+def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL, *, cache: bool = True
+                 ) -> Audit:
     """:func:`audit_tree` of an already opened source."""
     parts = []
     for name in _symbols(symbol):
-        snapshot = build_snapshot(source, name)
+        snapshot = build_snapshot(source, name, _cache(cache))
         check_known(name, snapshot)
         parts.append(Audit(name, "tree", source.label, source.rev, snapshot,
                            tree_findings(snapshot), head_states=arch_states(snapshot, snapshot)))
@@ -66,7 +69,7 @@ def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL) -> Audit:
 
 def audit_series(tree: str | Path, revision_range: str, symbol: Symbols = DEFAULT_SYMBOL, *,
                  progress: Progress | None = None, intent: Intents = None,
-                 changed: bool = False) -> Audit:
+                 changed: bool = False, cache: bool = True) -> Audit:
     """Audit each commit of ``BASE..HEAD`` along its first parents for each
     flag of ``symbol`` and, with ``changed``, every flag the series changes;
     ``intent`` (remove, add, …, or a flag → intent mapping) overrides what
@@ -76,15 +79,16 @@ def audit_series(tree: str | Path, revision_range: str, symbol: Symbols = DEFAUL
     base, head = parse_range(revision_range)
     base, head = resolve_commit(top, base), resolve_commit(top, head)
     check_history(top, base, head)
-    audit = _walk_each(top, base, head, names, changed, progress=progress, intent=intent)
+    audit = _walk_each(top, base, head, names, changed, progress=progress, intent=intent,
+                       cache=cache)
     attach_series_context(audit, top)
     return audit
 
 
 def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
                base: str | None = None, progress: Progress | None = None,
-               intent: Intents = None, changed: bool = False, three_way: bool = False
-               ) -> Audit:
+               intent: Intents = None, changed: bool = False, three_way: bool = False,
+               cache: bool = True) -> Audit:
     """Audit an emailed series (a file, a FIFO or ``-`` for stdin) applied
     onto ``base``, its base-commit, a guessed base or HEAD, without writing
     into the repository; hunks that do not apply are findings."""
@@ -93,12 +97,13 @@ def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
     mail = read_mail(mbox)
     chosen = choose_base(top, mail, base)
     # The base's grep (of the first flag) runs while the patches are applied.
-    pending = PendingSnapshot(GitTree(top, chosen.sha), names[0]) if names else None
+    pending = PendingSnapshot(GitTree(top, chosen.sha), names[0], _cache(cache)) \
+        if names else None
     try:
         with mailed_series(top, mail, chosen, three_way) as mailed:
             audit = _walk_each(top, chosen.sha, mailed.head, names, changed, env=mailed.env,
                                label=str(top), progress=progress, intent=intent,
-                               pending=pending,
+                               pending=pending, cache=cache,
                                finish=lambda part: with_mail(part, mailed, mail.name))
             attach_series_context(audit, top, mailed.env)
             return audit
@@ -113,7 +118,7 @@ Intents = str | Mapping[str, str] | None
 def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool, *,
                env: dict[str, str] | None = None, label: str | None = None,
                progress: Progress | None = None, intent: Intents = None,
-               pending: PendingSnapshot | None = None,
+               pending: PendingSnapshot | None = None, cache: bool = True,
                finish: Callable[[Audit], Audit] = lambda audit: audit) -> Audit:
     """One walk per audited flag, each ``finish``ed, combined; with
     ``changed``, the flags the series changes join those named. ``pending``
@@ -128,8 +133,13 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
             else intent.get(name, intent.get(EVERY))
         started = pending if pending is not None and pending.symbol == name else None
         parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
-                                        progress=progress, intent=forced, pending=started)))
+                                        progress=progress, intent=forced, pending=started,
+                                        cache=_cache(cache))))
     return Audit.combine(parts)
+
+
+def _cache(enabled: bool) -> SnapshotCache | None:
+    return SnapshotCache(cache_directory()) if enabled else None
 
 
 def _symbols(symbol: Symbols, changed: bool = False) -> list[str]:

@@ -114,6 +114,8 @@ def parser() -> argparse.ArgumentParser:
                         "nothing else")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text: the findings and the total line only")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the snapshot cache ($XDG_CACHE_HOME/memdie-audit)")
     p.add_argument("--list-rules", action="store_true",
                    help="list every rule with its severity and what it finds, and exit")
     p.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto",
@@ -152,12 +154,14 @@ def run(args: argparse.Namespace) -> Audit:
     symbols = args.symbol or ([] if args.changed_flags else [api.DEFAULT_SYMBOL])
     if args.series:
         return api.audit_series(args.tree, args.series, symbols, progress=terminal_progress,
-                                intent=intent, changed=args.changed_flags)
+                                intent=intent, changed=args.changed_flags,
+                                cache=not args.no_cache)
     if args.mbox:
         return api.audit_mbox(args.tree, args.mbox, symbols, base=args.base,
                               progress=terminal_progress, intent=intent,
-                              changed=args.changed_flags, three_way=args.three_way)
-    return api.audit_tree(args.tree, symbols, args.rev)
+                              changed=args.changed_flags, three_way=args.three_way,
+                              cache=not args.no_cache)
+    return api.audit_tree(args.tree, symbols, args.rev, cache=not args.no_cache)
 
 
 def terminal_progress(number: int, total: int, commit: Commit) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .errors import AuditError
 from .kernel.archview import free_bits
+from .kernel.cache import SnapshotCache
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
@@ -40,7 +41,14 @@ from .rules import (
 )
 from .rules.intent import Intent, check_known, decide
 from .rules.removal import occurrence_key
-from .sources.commits import Commit, names_flag, read_changes, series_commits, touches_flag
+from .sources.commits import (
+    Commit,
+    close_series,
+    names_flag,
+    read_changes,
+    series_commits,
+    touches_flag,
+)
 from .sources.trees import GitTree
 
 Progress = Callable[[int, int, Commit], None]
@@ -48,17 +56,19 @@ Progress = Callable[[int, int, Commit], None]
 
 def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
                 env: dict[str, str] | None = None, progress: Progress | None = None,
-                intent: str | None = None, pending: PendingSnapshot | None = None) -> Audit:
+                intent: str | None = None, pending: PendingSnapshot | None = None,
+                cache: SnapshotCache | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
     :mod:`.rules.intent`); without it, base and head decide. ``pending``:
-    the base's snapshot, already started (an mbox starts it before applying)."""
+    the base's snapshot, already started (an mbox starts it before applying);
+    else it is taken from ``cache`` when it is there."""
     if intent is None and not touches_flag(top, base, head, symbol, env) \
             and names_flag(top, base, symbol, env):
         if pending is not None:
             pending.cancel()
         return untouched_series(top, base, head, symbol, env, label)
-    commits, start, base_snapshot = _read_series(top, base, head, symbol, env, pending)
+    commits, start, base_snapshot = _read_series(top, base, head, symbol, env, pending, cache)
     # Flag-table problems are reported once, by the commit that introduced them.
     base_problems = {f.identity for f in flag_findings(base_snapshot)}
     table_seen = set(base_problems)
@@ -71,19 +81,25 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
     touched = False
     snapshot = base_snapshot
-    for number, commit in enumerate(commits, 1):
-        if progress:
-            progress(number, len(commits), commit)
-        changes = read_changes(top, commit, env)
-        after = snapshot.updated(changes)
-        audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
-                                     table_seen)
-        touched = touched or bool(audit.removed or audit.added) or any(
-            is_flag_header(p) or kconfig_arch(p) for p in changes)
-        sites.update((id(f), _site_key(f, after)) for f in audit.findings)
-        audits.append(audit)
-        per_commit_breaks.append(_new_breaks(found, base_breaks))
-        snapshot = after
+    base_states = arch_states(base_snapshot, base_snapshot, base_found)
+    found, states = base_found, base_states
+    try:
+        for number, commit in enumerate(commits, 1):
+            if progress:
+                progress(number, len(commits), commit)
+            changes = read_changes(top, commit, env)
+            after = snapshot.updated(changes)
+            audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
+                                         table_seen, (found, states))
+            states = audit.arch_states
+            touched = touched or bool(audit.removed or audit.added) or any(
+                is_flag_header(p) or kconfig_arch(p) for p in changes)
+            sites.update((id(f), _site_key(f, after)) for f in audit.findings)
+            audits.append(audit)
+            per_commit_breaks.append(_new_breaks(found, base_breaks))
+            snapshot = after
+    finally:
+        close_series(commits)
     check_known(symbol, base_snapshot, snapshot)
     decided = decide(symbol, base_snapshot, snapshot, touched, intent)
     for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
@@ -113,7 +129,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     return Audit(symbol, "series", label or str(top), head, snapshot,
                  sorted(findings, key=lambda f: f.sort_key), base_rev=start,
                  base=base_snapshot, commits=audits,
-                 base_states=arch_states(base_snapshot, base_snapshot, base_found),
+                 base_states=base_states,
                  head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
                  intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
 
@@ -219,11 +235,11 @@ def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> lis
 
 
 def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
-                 pending: PendingSnapshot | None = None
+                 pending: PendingSnapshot | None = None, cache: SnapshotCache | None = None
                  ) -> tuple[list[Commit], str, Snapshot]:
     """The commits, the commit the series starts from, and its snapshot. The
     base tree's grep runs while the commits are read."""
-    pending = pending or PendingSnapshot(GitTree(top, base, env=env), symbol)
+    pending = pending or PendingSnapshot(GitTree(top, base, env=env), symbol, cache)
     try:
         commits = _commits(top, base, head, env)
     except BaseException:
@@ -234,14 +250,17 @@ def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, st
         return commits, start, pending.finish()
     # BASE is not the series' parent (e.g. an older upstream): start from the parent.
     pending.cancel()
-    return commits, start, build_snapshot(GitTree(top, start, env=env), symbol)
+    return commits, start, build_snapshot(GitTree(top, start, env=env), symbol, cache)
 
 
 def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: Snapshot,
-                  base: Snapshot, table_seen: set[tuple]
+                  base: Snapshot, table_seen: set[tuple],
+                  before_state: tuple[list[Break], dict[str, ArchState]]
                   ) -> tuple[CommitAudit, list[Break]]:
     """What one commit (changing the files ``changed``) removed, added and
-    broke; ``table_seen`` collects the flag-table problems reported so far."""
+    broke; ``table_seen`` collects the flag-table problems reported so far,
+    ``before_state`` the breaks and arch states of ``before``: still those
+    when the commit changed nothing the snapshot holds (``after is before``)."""
     removed, added = kind_changes(before, after, changed)
     audit = CommitAudit(commit.sha, commit.subject, commit.author, commit.date, removed, added,
                         merge=commit.merge)
@@ -253,6 +272,10 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
             if f.identity not in table_seen:
                 table_seen.add(f.identity)
                 audit.findings.append(replace(f, commit=commit.sha))
+    if after is before:
+        found, states = before_state
+        audit.arch_states = dict(states)
+        return audit, found
     found = breaks(after, base)
     audit.arch_states = arch_states(after, base, found)
     return audit, found
@@ -342,6 +365,8 @@ def kind_changes(before: Snapshot, after: Snapshot, changed: Sequence[str]
     removed: Counter[Kind] = Counter()
     added: Counter[Kind] = Counter()
     for path in changed:
+        if path not in before.occurrences and path not in after.occurrences:
+            continue
         old = Counter((o.kind, occurrence_key(o)) for o in before.occurrences.get(path, ()))
         new = Counter((o.kind, occurrence_key(o)) for o in after.occurrences.get(path, ()))
         for (kind, _), n in (old - new).items():

@@ -164,8 +164,8 @@ def test_an_audit_leaves_nothing_with_a_finalizer_to_the_garbage_collector(tmp_p
     assert finalized == []
 
 
-def test_a_long_series_is_read_with_a_few_git_processes(tmp_path: Path, capsys,
-                                                        monkeypatch) -> None:
+def test_a_long_series_is_read_with_one_git_process(tmp_path: Path, capsys,
+                                                    monkeypatch) -> None:
     repo = make_repo(tmp_path / "r", FILES)
     base = git(repo, "rev-parse", "HEAD").strip()
     for n in range(300):
@@ -174,23 +174,46 @@ def test_a_long_series_is_read_with_a_few_git_processes(tmp_path: Path, capsys,
         write_tree(repo, {"mm/a.c": same, "mm/b.c": same})
         head = commit_all(repo, f"mm: step {n}")
     from memdie_audit.sources import commits, gitcmd
-    started: list[int] = []
-    real = gitcmd.read_blobs
+    started: list[int] = []  # cat-file processes: for the series, or one read
+    real, real_read = gitcmd.BlobStream.__init__, gitcmd.read_blobs
 
-    def counted(*args, **kwargs):
+    def counted(self, *args, **kwargs):
         started.append(1)
-        return real(*args, **kwargs)
+        real(self, *args, **kwargs)
 
-    monkeypatch.setattr(gitcmd, "read_blobs", counted)
-    reports = []
-    for read_ahead in (0, commits.READ_AHEAD):  # one commit at a time, then ahead
-        monkeypatch.setattr(commits, "READ_AHEAD", read_ahead)
-        started.clear()
-        assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 0
-        reports.append(json.loads(capsys.readouterr().out))
-    one_at_a_time, ahead = reports
-    assert len(ahead["commits"]) == 300 and ahead == one_at_a_time
-    assert len(started) < 10  # not one per commit
+    def one_read(*args, **kwargs):
+        started.append(-1)
+        return real_read(*args, **kwargs)
+
+    def one_at_a_time(self, commit):
+        return gitcmd.read_blobs(self.top, self.wanted[commit.sha], env=self.env)
+
+    monkeypatch.setattr(gitcmd.BlobStream, "__init__", counted)
+    monkeypatch.setattr(gitcmd, "read_blobs", one_read)
+    assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 0
+    streamed = json.loads(capsys.readouterr().out)
+    assert sum(started) == 1  # one for the whole range, not one per commit
+    monkeypatch.setattr(commits.SeriesBlobs, "blobs_of", one_at_a_time)
+    assert main([str(repo), "--series", f"{base}..{head}", "--format", "json"]) == 0
+    assert len(streamed["commits"]) == 300 and streamed == json.loads(capsys.readouterr().out)
+
+
+def test_a_series_read_out_of_order_or_closed_early_reads_the_same(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", FILES)
+    base = git(repo, "rev-parse", "HEAD").strip()
+    for n in range(5):
+        write_tree(repo, {f"mm/f{n}.c": f"int x{n};\n"})
+        head = commit_all(repo, f"mm: step {n}")
+    from memdie_audit.sources.commits import close_series, read_changes, series_commits
+    listed = series_commits(repo, base, head)
+    expected = [{f"mm/f{n}.c": f"int x{n};\n".encode()} for n in range(5)]
+    assert [read_changes(repo, listed[i]) for i in (1, 3, 0, 4, 2)] == \
+        [expected[i] for i in (1, 3, 0, 4, 2)]
+    listed = series_commits(repo, base, head)
+    assert read_changes(repo, listed[0]) == expected[0]
+    close_series(listed)  # the rest of the range is never read
+    assert read_changes(repo, listed[2]) == expected[2]
+    close_series(listed)
 
 
 def test_a_plain_tree_walk_never_reads_a_repository_inside_it(tmp_path: Path, capsys) -> None:

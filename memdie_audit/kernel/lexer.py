@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 _BLOCK = rb"/\*.*?(?:\*/|\Z)"
@@ -47,6 +48,7 @@ class Lexed:
     comments: list[tuple[int, int]]
     strings: list[tuple[int, int]]
     line_starts: list[int]
+    blanked: bytes | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a byte offset (lines end at ``\\n`` as in git grep)."""
@@ -117,6 +119,33 @@ def lex_text(data: bytes) -> Lexed:
     return Lexed(data, [], [], _line_starts(data))
 
 
+# A flag header is read twice, for its occurrences and for its flag table;
+# so is its thread_info struct parsed. Both readings are kept for headers
+# and other small files (this many, up to SMALL bytes each); a big file is
+# read once anyway.
+SMALL, KEPT = 64 * 1024, 64
+
+
+def keep_small(function: Callable[[bytes], object]) -> Callable:
+    """``function`` of a buffer, remembered for the last :data:`KEPT` small buffers."""
+    kept: OrderedDict[bytes, object] = OrderedDict()
+
+    def remembered(data: bytes):  # type: ignore[no-untyped-def]
+        if len(data) > SMALL:
+            return function(data)
+        if data in kept:
+            kept.move_to_end(data)
+            return kept[data]
+        value = kept[data] = function(data)
+        if len(kept) > KEPT:
+            kept.popitem(last=False)
+        return value
+
+    remembered.__doc__ = function.__doc__
+    return remembered
+
+
+@keep_small
 def lex_c(data: bytes) -> Lexed:
     """Comments and strings of C (or of a macro body, or C-like text)."""
     comments: list[tuple[int, int]] = []
@@ -158,10 +187,12 @@ _DIRECTIVE = re.compile(rb"(?m)^[ \t]*#[ \t]*([a-z]+)\b(" + _CONTINUED + rb")", 
 def blank_comments(lexed: Lexed) -> bytes:
     """The buffer with every comment replaced by spaces (newlines kept), so
     offsets and line numbers stay valid."""
-    out = bytearray(lexed.data)
-    for start, end in lexed.comments:
-        out[start:end] = _NOT_NEWLINE.sub(b" ", lexed.data[start:end])
-    return bytes(out)
+    if lexed.blanked is None:
+        out = bytearray(lexed.data)
+        for start, end in lexed.comments:
+            out[start:end] = _NOT_NEWLINE.sub(b" ", lexed.data[start:end])
+        lexed.blanked = bytes(out)
+    return lexed.blanked
 
 
 def directives(lexed: Lexed) -> Iterator[Directive]:

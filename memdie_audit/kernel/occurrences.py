@@ -27,6 +27,8 @@ _GUARD_BEFORE = re.compile(rb"defined\s*\(?\s*$")
 
 def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
     """Every occurrence of ``symbol`` and ``_symbol`` in one file, in order."""
+    if symbol.encode() not in data:
+        return ()  # a substring search: ~100x faster than the word regex
     hits = [(m.start(), m.group().decode()) for m in token_pattern(symbol).finditer(data)]
     if not hits:
         return ()

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
+from .cache import SnapshotCache
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .kbuild import BuildFacts
 from .kconfig import build_widths as build_widths_of
@@ -133,15 +134,22 @@ class Snapshot:
 
     def updated(self, changes: Mapping[str, bytes | None]) -> Snapshot:
         """The snapshot after files changed (None: deleted). Only those files
-        are re-read; everything else is shared with this snapshot."""
+        are re-read; everything else is shared with this snapshot, which is
+        itself the answer (with what it has worked out) when no change can
+        matter: no occurrence, flag header, Kconfig or Makefile."""
+        scanned = {p: scan_file(p, d, self.symbol) if d is not None else ()
+                   for p, d in changes.items()}
+        build = self.build.updated(changes) if self.build else None
+        if build is self.build and not any(
+                found or p in self.occurrences or is_flag_header(p) or kconfig_arch(p)
+                for p, found in scanned.items()):
+            return self
         occurrences = dict(self.occurrences)
         headers = dict(self.header_text)
         for path, data in changes.items():
             occurrences.pop(path, None)
-            if data is not None:
-                found = scan_file(path, data, self.symbol)
-                if found:
-                    occurrences[path] = found
+            if scanned[path]:
+                occurrences[path] = scanned[path]
             if is_flag_header(path):
                 if data is None:
                     headers.pop(path, None)
@@ -167,20 +175,28 @@ class Snapshot:
                                   headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches),
-                       build=self.build.updated(changes) if self.build else None)
+                       arches=_arches(tables, generic_arches), build=build)
 
 
 class PendingSnapshot:
     """A snapshot whose grep runs in the background: the caller may do other
-    work (read a series' commits) before :meth:`finish` waits for it."""
+    work (read a series' commits) before :meth:`finish` waits for it. With a
+    ``cache``, a commit's snapshot found there is taken (no grep runs) and
+    one built is stored."""
 
-    def __init__(self, source: Source, symbol: str) -> None:
-        self.source, self.symbol = source, symbol
-        self.grep = source.start_grep(symbol)
+    def __init__(self, source: Source, symbol: str, cache: SnapshotCache | None = None) -> None:
+        self.source, self.symbol, self.cache = source, symbol, cache
+        self.key = cache.key(source, symbol) if cache is not None else None
+        self.cached = cache.load(self.key) if cache is not None and self.key else None
+        self.grep = source.start_grep(symbol) if self.cached is None else None
 
     def finish(self) -> Snapshot:
-        return _finish_snapshot(self.source, self.symbol, self.grep)
+        if self.cached is not None:
+            return replace(self.cached, build=BuildFacts(self.source))
+        snapshot = _finish_snapshot(self.source, self.symbol, self.grep)
+        if self.cache is not None and self.key:
+            self.cache.store(self.key, snapshot)
+        return snapshot
 
     def cancel(self) -> None:
         """Stop the grep: its answer is not needed after all."""
@@ -189,10 +205,12 @@ class PendingSnapshot:
             self.grep.communicate()
 
 
-def build_snapshot(source: Source, symbol: str) -> Snapshot:
+def build_snapshot(source: Source, symbol: str, cache: SnapshotCache | None = None
+                   ) -> Snapshot:
     """Read one tree state: grep for the symbol (in the background while the
-    flag headers and Kconfigs are listed and read), then scan the hits."""
-    return PendingSnapshot(source, symbol).finish()
+    flag headers and Kconfigs are listed and read), then scan the hits; or
+    take it from ``cache``."""
+    return PendingSnapshot(source, symbol, cache).finish()
 
 
 def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
@@ -200,21 +218,19 @@ def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     headers = [p for p in listing if is_flag_header(p)]
     kconfigs = [p for p in listing if kconfig_arch(p)]
     early = source.read([*headers, *kconfigs])
+    # While git greps: all that the flag headers and Kconfigs tell, their
+    # occurrences included (kept where the grep lists the file, as before).
+    generic_arches = {kconfig_arch(p) for p in kconfigs
+                      if selects_generic_bits(early.get(p, b""))}
+    build_widths = {kconfig_arch(p): build_widths_of(early[p]) for p in kconfigs
+                    if p in early}
+    header_text = {p: early[p] for p in headers if p in early}
+    tables = _read_tables(header_text)
+    scanned = {p: scan_file(p, data, symbol) for p, data in early.items()}
     candidates = source.candidates(pending)
     late = source.read([p for p in candidates if p not in early])
-    contents = {**early, **late}
-    occurrences = {}
-    for path in candidates:
-        if path in contents:
-            found = scan_file(path, contents[path], symbol)
-            if found:
-                occurrences[path] = found
-    generic_arches = {kconfig_arch(p) for p in kconfigs
-                      if selects_generic_bits(contents.get(p, b""))}
-    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
-                    if p in contents}
-    header_text = {p: contents[p] for p in headers if p in contents}
-    tables = _read_tables(header_text)
+    scanned.update((p, scan_file(p, data, symbol)) for p, data in late.items())
+    occurrences = {p: scanned[p] for p in candidates if scanned.get(p)}
     return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
                     frozenset(generic_arches), header_text, build_widths, BuildFacts(source))
 

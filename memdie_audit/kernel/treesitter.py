@@ -13,6 +13,8 @@ from importlib import resources
 import tree_sitter
 import tree_sitter_c
 
+from .lexer import keep_small
+
 Node = tree_sitter.Node
 Tree = tree_sitter.Tree
 
@@ -27,6 +29,7 @@ def _parser() -> tree_sitter.Parser:
     return tree_sitter.Parser(c_language())
 
 
+@keep_small
 def parse_c(source: bytes) -> Tree:
     return _parser().parse(source)
 

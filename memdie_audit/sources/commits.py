@@ -162,35 +162,50 @@ def read_changes(top: Path, commit: Commit, env: dict[str, str] | None = None
     return {c.path: blobs.get(c.new_blob) if c.new_blob else None for c in commit.changes}
 
 
-# How many blobs one `git cat-file` reads ahead: starting a process costs
-# ~2 ms, and most commits change a few files (Linux 4.9: 11 kB on average).
-READ_AHEAD = 256
-
-
 class SeriesBlobs:
-    """The changed files of a series' commits, read in the order the commits
-    are audited, up to READ_AHEAD blobs per `git cat-file --batch` instead of
-    a process per commit (1,000 one-file commits: ~2 s → 15 ms). No process
-    outlives a read, and one batch is kept at a time."""
+    """The changed files of a series' commits, read through one `git
+    cat-file --batch` for the whole range in the order the commits are
+    audited (it used to be one process per 256 blobs: 40 for a treewide
+    series of 50 commits of 200 files): git inflates the next commit's files
+    while one is audited, and one commit's files are held at a time.
+    :meth:`close` ends the process early."""
 
     def __init__(self, top: Path, commits: list[Commit], env: dict[str, str] | None) -> None:
         self.top, self.env = top, env
-        # Blob ids only, not the commits: no reference cycle keeps a batch alive.
+        # Blob ids only, not the commits: no reference cycle keeps the stream alive.
         self.order = [c.sha for c in commits]
         self.position = {sha: i for i, sha in enumerate(self.order)}
-        self.wanted = {c.sha: _new_blobs(c) for c in commits}
-        self.ahead: dict[str, bytes | None] = {}
+        self.wanted = {c.sha: list(dict.fromkeys(_new_blobs(c))) for c in commits}
+        self.next = 0  # the commit whose files the stream answers next
+        self.stream: gitcmd.BlobStream | None = None
 
     def blobs_of(self, commit: Commit) -> dict[str, bytes | None]:
+        index = self.position[commit.sha]
+        if index < self.next:  # asked again: read on its own
+            return gitcmd.read_blobs(self.top, self.wanted[commit.sha], env=self.env)
+        if self.stream is None:
+            later = [blob for sha in self.order[index:] for blob in self.wanted[sha]]
+            self.stream = gitcmd.BlobStream(self.top, later, env=self.env)
+        else:
+            for skipped in self.order[self.next:index]:
+                self.stream.read(len(self.wanted[skipped]))
         wanted = self.wanted[commit.sha]
-        if any(blob not in self.ahead for blob in wanted):
-            batch: list[str] = []
-            for later in self.order[self.position[commit.sha]:]:
-                batch += self.wanted[later]
-                if len(batch) >= READ_AHEAD:
-                    break
-            self.ahead = gitcmd.read_blobs(self.top, batch, env=self.env)
-        return {blob: self.ahead[blob] for blob in wanted}
+        blobs = dict(zip(wanted, self.stream.read(len(wanted)), strict=True))
+        self.next = index + 1
+        if self.next == len(self.order):
+            self.close()
+        return blobs
+
+    def close(self) -> None:
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+
+
+def close_series(commits: list[Commit]) -> None:
+    """End the git process reading a series' files, if one is running."""
+    if commits and commits[0].series is not None:
+        commits[0].series.close()
 
 
 def _new_blobs(commit: Commit) -> list[str]:

@@ -133,45 +133,78 @@ def read_blobs(repo: Path, specs: Iterable[str], env: dict[str, str] | None = No
     specs = list(dict.fromkeys(specs))
     if not specs:
         return {}
-    for spec in specs:
-        if "\n" in spec:
-            raise GitError(f"cannot read a path with a newline: {spec!r}")
-    process = subprocess.Popen(command(repo, "cat-file", "--batch"), stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               env=environment(env))
-    request = b"".join(os.fsencode(s) + b"\n" for s in specs)
+    stream = BlobStream(repo, specs, env)
+    try:
+        return dict(zip(specs, stream.read(len(specs)), strict=True))
+    finally:
+        stream.close()
 
-    def feed() -> None:
+
+class BlobStream:
+    """Objects through one ``git cat-file --batch``, answered in the order
+    they are asked for: a thread writes every request while the caller reads
+    the answers as it needs them. A series is read by one process, which
+    inflates the next commit's files while the last one is audited, and
+    only one commit's files are held at a time. :meth:`close` ends the
+    process (the code that starts one closes it: no finalizer is left to
+    the garbage collector)."""
+
+    def __init__(self, repo: Path, specs: Sequence[str], env: dict[str, str] | None = None
+                 ) -> None:
+        for spec in specs:
+            if "\n" in spec:
+                raise GitError(f"cannot read a path with a newline: {spec!r}")
+        self.unread = len(specs)
+        self.error: bytes | None = None  # git's stderr, once closed
+        try:
+            self.process = subprocess.Popen(command(repo, "cat-file", "--batch"),
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                            stderr=subprocess.PIPE, env=environment(env))
+        except OSError as err:
+            raise GitError(f"cannot run git: {err.strerror}") from None
+        request = b"".join(os.fsencode(s) + b"\n" for s in specs)
         # Written from a thread: git answers while we still ask, and a full
         # pipe on either side would otherwise deadlock.
-        try:
-            process.stdin.write(request)  # type: ignore[union-attr]
-            process.stdin.close()  # type: ignore[union-attr]
-        except BrokenPipeError:
-            pass
+        self.writer = threading.Thread(target=self._feed, args=(request,), daemon=True)
+        self.writer.start()
 
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    out = process.stdout
-    assert out is not None
-    result: dict[str, bytes | None] = {}
-    try:
-        for spec in specs:
+    def _feed(self, request: bytes) -> None:
+        try:
+            self.process.stdin.write(request)  # type: ignore[union-attr]
+            self.process.stdin.close()  # type: ignore[union-attr]
+        except (BrokenPipeError, ValueError):
+            pass  # closed early: the answers are no longer wanted
+
+    def read(self, count: int) -> list[bytes | None]:
+        """The next ``count`` objects (None: missing)."""
+        out = self.process.stdout
+        assert out is not None
+        answers: list[bytes | None] = []
+        for _ in range(count):
             header = out.readline()
             if not header:
-                break
+                raise GitError(complaint("cat-file", self.close()))
             fields = header.split()
             if len(fields) == 2 and fields[1] in (b"missing", b"ambiguous"):
-                result[spec] = None
+                answers.append(None)
                 continue
-            size = int(fields[2])
-            result[spec] = out.read(size)
+            answers.append(out.read(int(fields[2])))
             out.read(1)  # the newline after each object
-    finally:
-        writer.join()
-        process.stdout.close()  # type: ignore[union-attr]
-        err = process.stderr.read() if process.stderr else b""  # type: ignore[union-attr]
-        process.wait()
-    if len(result) != len(specs):
-        raise GitError(complaint("cat-file", err))
-    return result
+        self.unread -= count
+        return answers
+
+    def close(self) -> bytes:
+        """End the process (killed if answers are left unread); git's stderr."""
+        if self.error is None:
+            if self.unread and self.process.poll() is None:
+                self.process.kill()
+            self.writer.join()
+            for pipe in (self.process.stdin, self.process.stdout):
+                try:
+                    pipe.close()  # type: ignore[union-attr]
+                except BrokenPipeError:
+                    pass  # stdin, with requests git never took
+            self.error = self.process.stderr.read()  # type: ignore[union-attr]
+            self.process.stderr.close()  # type: ignore[union-attr]
+            self.process.wait()
+        return self.error

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from ..errors import AuditError, GitError
 from . import gitcmd
-from .tokens import grep_pattern, token_pattern
+from .tokens import grep_arguments, token_pattern
 
 # The folders whose listing a snapshot needs: flag headers and arch Kconfigs.
 LISTED = ("arch", "include/asm-generic", "include/linux/thread_info.h")
@@ -50,7 +50,7 @@ class GitTree:
 
     def start_grep(self, symbol: str) -> subprocess.Popen[bytes]:
         # Exit status 1 means "no match" to git grep.
-        return gitcmd.start(self.top, "grep", "-l", "-z", "-w", "-E", "-e", grep_pattern(symbol),
+        return gitcmd.start(self.top, "grep", "-l", "-z", *grep_arguments(symbol),
                            *self._rev_args(), "--", env=self.env)
 
     def candidates(self, pending: object) -> list[str]:
