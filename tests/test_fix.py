@@ -228,3 +228,24 @@ def test_fix_bad_revision_and_unknown_flag(kernel, capsys):
     assert main(["fix", str(kernel.path), "--symbol", "TIF_MEMDEI", "--remove"]) == 2
     err = capsys.readouterr().err
     assert "did you mean TIF_MEMDIE" in err
+
+
+def test_split_asks_the_trees_get_maintainer_for_each_patchs_cc(kernel, tmp_path, capsys):
+    """Run from the tree's working copy, read-only: here a stand-in script
+    that names one list per arch the patch touches."""
+    users_converted = kernel.commits["clean"][-2]
+    clone = clone_at(kernel.path, users_converted, tmp_path / "linux")
+    (clone / "MAINTAINERS").write_text("THREAD FLAGS\nL:\tflags@example.org\n")
+    (clone / "scripts").mkdir(exist_ok=True)
+    (clone / "scripts" / "get_maintainer.pl").write_text(
+        "my %seen;\nwhile (<>) { $seen{$1} = 1 if m{^\\+\\+\\+ b/arch/([^/]+)/}; }\n"
+        'print "linux-$_\\@example.org\\n" for sort keys %seen;\n')
+    before = repo_state(clone)
+    patch = tmp_path / "series.mbox"
+    status, _, err = fix(capsys, clone, "--rev", "HEAD", "--symbol", "TIF_MEMDIE", "--remove",
+                         "--split", "-o", patch)
+    assert status == 0, err
+    mails = patch.read_text().split("\nFrom ")
+    x86 = next(m for m in mails if "x86: get rid of TIF_MEMDIE" in m)
+    assert "\nCc: linux-x86@example.org\n" in x86
+    assert repo_state(clone) == before
