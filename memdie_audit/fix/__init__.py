@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from ..errors import AuditError
+from ..kernel.cache import SnapshotCache, cache_directory
 from ..kernel.model import Occurrence
 from ..kernel.snapshot import build_snapshot
 from ..result import Audit, Severity
@@ -56,6 +57,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="with --remove: write the patch although code still references the flag")
     p.add_argument("-o", "--output", metavar="FILE", help="write the mail(s) to FILE")
+    p.add_argument("--no-cache", action="store_true",
+                   help="neither read nor store the base's snapshot in the cache directory")
     return p
 
 
@@ -71,7 +74,9 @@ def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
         raise AuditError("--split and --force go with --remove")
     top = repository(args.tree, "fix (the patch's base-commit)")
     base = resolve_commit(top, args.rev)
-    snapshot = build_snapshot(GitTree(top, base), symbol)
+    # The self-check's walk starts from the same base: the cache hands it over.
+    cache = None if args.no_cache else SnapshotCache(cache_directory())
+    snapshot = build_snapshot(GitTree(top, base), symbol, cache)
     forced: list[Occurrence] = []
     if args.remove:
         check_known(symbol, snapshot)
@@ -89,7 +94,7 @@ def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
             check_known(symbol, snapshot)
         changes = [addition(snapshot, symbol, args.bit)]
     text, audit = _write_checked(top, base, symbol, changes, forced, whole=not args.split,
-                                 intent="remove" if args.remove else "add")
+                                 intent="remove" if args.remove else "add", cache=cache)
     _emit(text, args.output, out)
     headers = sum(len(c.headers) for c in changes)
     warnings = audit.count(Severity.WARNING)
@@ -100,7 +105,8 @@ def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
 
 
 def _write_checked(top: Path, base: str, symbol: str, changes: list[Change],
-                   forced: list[Occurrence], whole: bool, intent: str) -> tuple[str, Audit]:
+                   forced: list[Occurrence], whole: bool, intent: str,
+                   cache: SnapshotCache | None = None) -> tuple[str, Audit]:
     """The mails, after the commits they describe were made in a scratch
     store, the mails applied to the base and the result audited clean."""
     author = identity(top)
@@ -123,14 +129,14 @@ def _write_checked(top: Path, base: str, symbol: str, changes: list[Change],
         if problem:
             raise AuditError(f"the patch written does not apply to {base[:12]}: {problem}; "
                              "nothing written (please report it)")
-        audit = _audit(top, series, symbol, intent, forced)
+        audit = _audit(top, series, symbol, intent, forced, cache)
     return text, audit
 
 
 def _audit(top: Path, series: ScratchSeries, symbol: str, intent: str,
-           forced: list[Occurrence]) -> Audit:
+           forced: list[Occurrence], cache: SnapshotCache | None) -> Audit:
     audit = walk_series(top, series.base, series.head, symbol, env=series.env,
-                        label=f"{top} + memdie-audit fix", intent=intent)
+                        label=f"{top} + memdie-audit fix", intent=intent, cache=cache)
     errors = [f for f in audit.findings if f.severity is Severity.ERROR
               and not (forced and f.rule in _REFERENCE_RULES)]
     if errors:
