@@ -277,10 +277,13 @@ def main() -> None:
     series = args.series or (f"{meta['base']}..{meta['clean']}" if meta else None)
     if series:
         base = series.partition("..")[0]
-        run("series (4-commit removal)", ["--series", series, "--format", "json", *cold], base)
+        count = subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--first-parent",
+                                series], check=True, capture_output=True, text=True).stdout.strip()
+        run(f"series ({count} commits)", ["--series", series, "--format", "json", *cold], base)
     mbox = args.mbox or (args.workdir / "clean.mbx" if meta else None)
     if mbox:
-        run("mbox (same series)", ["--mbox", str(mbox), "--format", "json", *cold], base)
+        run("mbox (that series, mailed)" if args.mbox is None else f"mbox ({mbox.name})",
+            ["--mbox", str(mbox), "--format", "json", *cold], base)
     if meta or args.push:
         start = base or head
         push = long_series(repo, start, 3, "bench/push")
