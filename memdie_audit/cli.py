@@ -17,10 +17,10 @@ import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
-from .errors import AuditError
+from .errors import AuditError, OneLineParser
 from .interrupts import Terminated, signals_held, signals_unwind
 from .report import FORMATS, writer
 
@@ -35,11 +35,6 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 
 EXIT_TERMINATED = 143
 
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        # One line, not argparse's usage block: this runs in hooks and CI.
-        raise AuditError(f"{message} (see memdie-audit --help)")
 
 
 _DESCRIPTION = """\
@@ -69,7 +64,7 @@ exit status:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="memdie-audit", description=_DESCRIPTION, epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",

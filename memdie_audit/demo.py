@@ -12,10 +12,10 @@ import argparse
 import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import api
-from .errors import AuditError
+from .errors import AuditError, OneLineParser
 from .report import writer
 from .result import Audit, Severity
 
@@ -29,13 +29,9 @@ _SERIES = (("linux", "clean", 0), ("linux", "flawed", 1), ("linux-6.19", "modern
            ("linux-6.19", "modern-add-missing-arch", 1))
 
 
-class _DemoParser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise AuditError(f"demo: {message}")
-
 
 def _parser() -> argparse.ArgumentParser:
-    p = _DemoParser(prog="memdie-audit demo",
+    p = OneLineParser(prog="memdie-audit demo",
                     description="Build two kernel-like git trees, shaped like Linux 4.9 and "
                                 "v6.19, with TIF_MEMDIE removal series (clean, and flawed for "
                                 "4.9) and a v6.19 series that adds a flag, and audit them.")

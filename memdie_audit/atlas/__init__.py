@@ -7,10 +7,10 @@ import argparse
 import io
 import json
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from .. import __version__
-from ..errors import AuditError
+from ..errors import AuditError, OneLineParser
 from ..kernel.snapshot import flag_snapshot
 from ..report.json import arches_json, finding_json
 from ..sources.trees import open_source
@@ -19,13 +19,9 @@ from .model import Atlas, build_atlas, config_condition, ranges
 FORMATS = ("text", "json", "html")
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise AuditError(f"atlas: {message} (see memdie-audit atlas --help)")
-
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="memdie-audit atlas",
+    p = OneLineParser(prog="memdie-audit atlas",
                 description="Every TIF flag's bit on every arch (own, generic, fallback, per "
                             "config context), the free bits of each arch, and every conflict.")
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",

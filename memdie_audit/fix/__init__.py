@@ -12,9 +12,9 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TextIO
 
-from ..errors import AuditError
+from ..errors import AuditError, OneLineParser
 from ..kernel.cache import SnapshotCache, cache_directory
 from ..kernel.model import Occurrence
 from ..kernel.snapshot import build_snapshot
@@ -31,13 +31,9 @@ _REFERENCE_RULES = frozenset({"leftover-use", "dangling-reference", "bisect-brea
                               "leftover-definition", "leftover-mask"})
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise AuditError(f"fix: {message} (see memdie-audit fix --help)")
-
 
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="memdie-audit fix",
+    p = OneLineParser(prog="memdie-audit fix",
                 description="Write the mechanical arch patch for a thread-info flag as a mail "
                             "git am takes, checked by applying and auditing it first.")
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",

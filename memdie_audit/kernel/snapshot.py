@@ -213,26 +213,34 @@ def build_snapshot(source: Source, symbol: str, cache: SnapshotCache | None = No
     return PendingSnapshot(source, symbol, cache).finish()
 
 
-def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
+def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
+    """The flag headers and arch Kconfigs of a tree state, read: their
+    bytes, and a snapshot of what every arch sees with no flag's occurrences."""
     listing = source.listing()
     headers = [p for p in listing if is_flag_header(p)]
     kconfigs = [p for p in listing if kconfig_arch(p)]
-    early = source.read([*headers, *kconfigs])
+    contents = source.read([*headers, *kconfigs])
+    generic_arches = {kconfig_arch(p) for p in kconfigs
+                      if selects_generic_bits(contents.get(p, b""))}
+    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
+                    if p in contents}
+    header_text = {p: contents[p] for p in headers if p in contents}
+    tables = _read_tables(header_text)
+    return contents, Snapshot("", {}, tables, _arches(tables, generic_arches),
+                              frozenset(generic_arches), header_text, build_widths,
+                              BuildFacts(source))
+
+
+def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
     # While git greps: all that the flag headers and Kconfigs tell, their
     # occurrences included (kept where the grep lists the file, as before).
-    generic_arches = {kconfig_arch(p) for p in kconfigs
-                      if selects_generic_bits(early.get(p, b""))}
-    build_widths = {kconfig_arch(p): build_widths_of(early[p]) for p in kconfigs
-                    if p in early}
-    header_text = {p: early[p] for p in headers if p in early}
-    tables = _read_tables(header_text)
+    early, facts = _flag_facts(source)
     scanned = {p: scan_file(p, data, symbol) for p, data in early.items()}
     candidates = source.candidates(pending)
     late = source.read([p for p in candidates if p not in early])
     scanned.update((p, scan_file(p, data, symbol)) for p, data in late.items())
     occurrences = {p: scanned[p] for p in candidates if scanned.get(p)}
-    return Snapshot(symbol, occurrences, tables, _arches(tables, generic_arches),
-                    frozenset(generic_arches), header_text, build_widths, BuildFacts(source))
+    return replace(facts, symbol=symbol, occurrences=occurrences)
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,
@@ -264,15 +272,4 @@ def _arches(tables: Mapping[str, FlagTable], generic_arches: Iterable[str]) -> f
 def flag_snapshot(source: Source) -> Snapshot:
     """The flag headers and arch Kconfigs of a tree state, without any flag's
     occurrences (no grep): what every arch sees, for the atlas."""
-    listing = source.listing()
-    headers = [p for p in listing if is_flag_header(p)]
-    kconfigs = [p for p in listing if kconfig_arch(p)]
-    contents = source.read([*headers, *kconfigs])
-    generic_arches = {kconfig_arch(p) for p in kconfigs
-                      if selects_generic_bits(contents.get(p, b""))}
-    build_widths = {kconfig_arch(p): build_widths_of(contents[p]) for p in kconfigs
-                    if p in contents}
-    header_text = {p: contents[p] for p in headers if p in contents}
-    tables = _read_tables(header_text)
-    return Snapshot("", {}, tables, _arches(tables, generic_arches), frozenset(generic_arches),
-                    header_text, build_widths, BuildFacts(source))
+    return _flag_facts(source)[1]
