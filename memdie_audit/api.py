@@ -17,12 +17,12 @@ from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
 from .kernel.cache import SnapshotCache, cache_directory
 from .kernel.changed import changed_flags
-from .kernel.snapshot import PendingSnapshot, build_snapshot
+from .kernel.snapshot import PendingSnapshots, build_snapshot
 from .mailed import with_mail
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
-from .sources.commits import check_history, parse_range
+from .sources.commits import check_history, parse_range, touches_flag
 from .sources.mail import choose_base, mailed_series, read_mail
 from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, untouched_series, walk_series
@@ -57,8 +57,12 @@ def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL, *, cache: boo
                  ) -> Audit:
     """:func:`audit_tree` of an already opened source."""
     parts = []
-    for name in _symbols(symbol):
-        snapshot = build_snapshot(source, name, _cache(cache))
+    names = _symbols(symbol)
+    # One grep of the tree for all the flags.
+    snapshots = PendingSnapshots(source, names, _cache(cache)).finish() if len(names) > 1 \
+        else {names[0]: build_snapshot(source, names[0], _cache(cache))}
+    for name in names:
+        snapshot = snapshots[name]
         check_known(name, snapshot)
         parts.append(Audit(name, "tree", source.label, source.rev, snapshot,
                            tree_findings(snapshot), head_states=arch_states(snapshot, snapshot)))
@@ -96,8 +100,8 @@ def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
     top = repository(str(tree), "--mbox")
     mail = read_mail(mbox)
     chosen = choose_base(top, mail, base)
-    # The base's grep (of the first flag) runs while the patches are applied.
-    pending = PendingSnapshot(GitTree(top, chosen.sha), names[0], _cache(cache)) \
+    # The base's grep (of every flag named) runs while the patches are applied.
+    pending = PendingSnapshots(GitTree(top, chosen.sha), names, _cache(cache)) \
         if names else None
     try:
         with mailed_series(top, mail, chosen, three_way) as mailed:
@@ -118,23 +122,37 @@ Intents = str | Mapping[str, str] | None
 def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool, *,
                env: dict[str, str] | None = None, label: str | None = None,
                progress: Progress | None = None, intent: Intents = None,
-               pending: PendingSnapshot | None = None, cache: bool = True,
+               pending: PendingSnapshots | None = None, cache: bool = True,
                finish: Callable[[Audit], Audit] = lambda audit: audit) -> Audit:
     """One walk per audited flag, each ``finish``ed, combined; with
-    ``changed``, the flags the series changes join those named. ``pending``
-    is the base's snapshot of one of them, already started."""
+    ``changed``, the flags the series changes join those named. The base
+    is grepped once for all the flags that need it (``pending``: already
+    started for some)."""
     if changed:
         names = list(dict.fromkeys([*names, *changed_flags(top, base, head, env)]))
         if not names:
             return finish(untouched_series(top, base, head, None, env, label))
-    parts = []
-    for name in names:
-        forced = intent if intent is None or isinstance(intent, str) \
+
+    def forced(name: str) -> str | None:
+        return intent if intent is None or isinstance(intent, str) \
             else intent.get(name, intent.get(EVERY))
-        started = pending if pending is not None and pending.symbol == name else None
-        parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
-                                        progress=progress, intent=forced, pending=started,
-                                        cache=_cache(cache))))
+
+    own = None
+    if pending is None and len(names) > 1:
+        read = [n for n in names if forced(n) or touches_flag(top, base, head, n, env)]
+        own = pending = PendingSnapshots(GitTree(top, base, env=env), read, _cache(cache)) \
+            if len(read) > 1 else None
+    try:
+        parts = []
+        for name in names:
+            started = pending.part(name) if pending is not None and name in pending.keys \
+                else None
+            parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
+                                            progress=progress, intent=forced(name),
+                                            pending=started, cache=_cache(cache))))
+    finally:
+        if own is not None:
+            own.cancel()
     return Audit.combine(parts)
 
 

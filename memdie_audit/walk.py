@@ -16,7 +16,7 @@ from .kernel.cache import SnapshotCache
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
-from .kernel.snapshot import PendingSnapshot, Snapshot, build_snapshot
+from .kernel.snapshot import PendingSnapshot, Snapshot, SnapshotPart, build_snapshot
 from .result import (
     COMMON,
     ArchState,
@@ -56,7 +56,8 @@ Progress = Callable[[int, int, Commit], None]
 
 def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | None = None,
                 env: dict[str, str] | None = None, progress: Progress | None = None,
-                intent: str | None = None, pending: PendingSnapshot | None = None,
+                intent: str | None = None,
+                pending: PendingSnapshot | SnapshotPart | None = None,
                 cache: SnapshotCache | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
@@ -235,7 +236,8 @@ def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> lis
 
 
 def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
-                 pending: PendingSnapshot | None = None, cache: SnapshotCache | None = None
+                 pending: PendingSnapshot | SnapshotPart | None = None,
+                 cache: SnapshotCache | None = None
                  ) -> tuple[list[Commit], str, Snapshot]:
     """The commits, the commit the series starts from, and its snapshot. The
     base tree's grep runs while the commits are read."""

@@ -202,9 +202,20 @@ def test_a_mask_needs_its_bit_only_where_its_own_definition_uses_it(tmp_path: Pa
     assert status == 0
 
 
-def test_several_flags_are_audited_at_once(kernel, capsys) -> None:
-    args = [str(kernel.path), "--series", kernel.revrange("duplicate-bit")]
+def test_several_flags_are_audited_at_once(kernel, capsys, monkeypatch) -> None:
+    from memdie_audit.sources.trees import GitTree
+
+    greps: list[object] = []
+    real_grep = GitTree.start_grep
+
+    def counted(self, symbol):
+        greps.append(symbol)
+        return real_grep(self, symbol)
+
+    monkeypatch.setattr(GitTree, "start_grep", counted)
+    args = [str(kernel.path), "--series", kernel.revrange("duplicate-bit"), "--no-cache"]
     status, report, _ = run(capsys, *args, "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP")
+    assert greps == [("TIF_MEMDIE", "TIF_IO_BITMAP")]  # the base is grepped once for both
     assert status == 1
     assert report["symbols"] == ["TIF_MEMDIE", "TIF_IO_BITMAP"]
     assert report["intent"] == {"TIF_MEMDIE": "remove", "TIF_IO_BITMAP": "renumber"}
@@ -214,7 +225,13 @@ def test_several_flags_are_audited_at_once(kernel, capsys) -> None:
     assert [f["rule"] for f in report["commits"][-1]["findings"]].count("duplicate-bit") == 1
     jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
     alone = {s: run(capsys, *args, "--symbol", s)[1] for s in report["symbols"]}
-    assert len(report["occurrences"]) == sum(len(a["occurrences"]) for a in alone.values())
+    assert report["occurrences"] == [o for s in report["symbols"]
+                                     for o in alone[s]["occurrences"]]
+    greps.clear()
+    _, tree, _ = run(capsys, str(kernel.path), "--rev", kernel.base, "--no-cache",
+                     "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP")
+    assert greps == [("TIF_MEMDIE", "TIF_IO_BITMAP")]
+    assert {o["symbol"] for o in tree["occurrences"]} == {"TIF_MEMDIE", "TIF_IO_BITMAP"}
     assert main([*args, "--symbol", "TIF_MEMDIE", "--symbol", "TIF_IO_BITMAP"]) == 1
     out = capsys.readouterr().out
     assert "intent of TIF_MEMDIE: removes TIF_MEMDIE from 33 flag headers" in out

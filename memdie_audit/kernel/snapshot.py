@@ -8,7 +8,7 @@ series from just the files that commit changes.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -203,6 +203,65 @@ class PendingSnapshot:
         if isinstance(self.grep, subprocess.Popen) and self.grep.poll() is None:
             self.grep.kill()
             self.grep.communicate()
+
+
+class PendingSnapshots:
+    """The snapshots of several flags in one tree state, from one grep for
+    all of them (a flag's files are those of the union that name it): a
+    series audited for fifteen flags greps the base once, not fifteen
+    times. Cached ones are taken from ``cache``; the others are stored."""
+
+    def __init__(self, source: Source, symbols: Sequence[str],
+                 cache: SnapshotCache | None = None) -> None:
+        self.source, self.cache = source, cache
+        self.keys = {s: cache.key(source, s) if cache is not None else None for s in symbols}
+        self.done: dict[str, Snapshot] = {}
+        for s, key in self.keys.items():
+            hit = cache.load(key) if cache is not None and key else None
+            if hit is not None:
+                self.done[s] = replace(hit, build=BuildFacts(source))
+        self.missing = tuple(s for s in symbols if s not in self.done)
+        self.grep = source.start_grep(self.missing) if self.missing else None
+
+    def finish(self) -> dict[str, Snapshot]:
+        if self.missing:
+            early, facts = _flag_facts(self.source)
+            candidates = self.source.candidates(self.grep)
+            contents = {**early, **self.source.read(p for p in candidates if p not in early)}
+            for s in self.missing:
+                raw = s.encode()
+                occurrences = {p: found for p in candidates if raw in contents.get(p, b"")
+                               and (found := scan_file(p, contents[p], s))}
+                self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
+                key = self.keys[s]
+                if self.cache is not None and key:
+                    self.cache.store(key, self.done[s])
+            self.missing = ()
+        return self.done
+
+    def cancel(self) -> None:
+        if isinstance(self.grep, subprocess.Popen) and self.grep.poll() is None:
+            self.grep.kill()
+            self.grep.communicate()
+
+    def part(self, symbol: str) -> SnapshotPart:
+        return SnapshotPart(self, symbol)
+
+
+@dataclass(frozen=True)
+class SnapshotPart:
+    """One flag's snapshot of a :class:`PendingSnapshots`, handed to the walk
+    of that flag as its pending base (its cancel leaves the shared grep to
+    the group's owner)."""
+
+    group: PendingSnapshots
+    symbol: str
+
+    def finish(self) -> Snapshot:
+        return self.group.finish()[self.symbol]
+
+    def cancel(self) -> None:
+        pass
 
 
 def build_snapshot(source: Source, symbol: str, cache: SnapshotCache | None = None

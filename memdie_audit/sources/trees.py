@@ -24,7 +24,7 @@ class Source(Protocol):
     label: str
     rev: str | None
 
-    def start_grep(self, symbol: str) -> object: ...
+    def start_grep(self, symbol: str | tuple[str, ...]) -> object: ...
     def candidates(self, pending: object) -> list[str]: ...
     def listing(self) -> list[str]: ...
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
@@ -48,7 +48,7 @@ class GitTree:
     def _rev_args(self) -> list[str]:
         return [self.rev] if self.rev else []
 
-    def start_grep(self, symbol: str) -> subprocess.Popen[bytes]:
+    def start_grep(self, symbol: str | tuple[str, ...]) -> subprocess.Popen[bytes]:
         # Exit status 1 means "no match" to git grep.
         return gitcmd.start(self.top, "grep", "-l", "-z", *grep_arguments(symbol),
                            *self._rev_args(), "--", env=self.env)
@@ -126,17 +126,17 @@ class PlainTree:
             self._files = [f.replace(os.sep, "/") for f in found]
         return self._files
 
-    def start_grep(self, symbol: str) -> str:
-        return symbol
+    def start_grep(self, symbol: str | tuple[str, ...]) -> tuple[str, ...]:
+        return (symbol,) if isinstance(symbol, str) else symbol
 
     def candidates(self, pending: object) -> list[str]:
-        assert isinstance(pending, str)
-        pattern = token_pattern(pending)
-        raw = pending.encode()
+        assert isinstance(pending, tuple)
+        wanted = [(s.encode(), token_pattern(s)) for s in pending]
         found = []
         for path in self.files():
             data = _read_one(self.root, path)
-            if data is not None and raw in data and pattern.search(data):
+            if data is not None and any(raw in data and pattern.search(data)
+                                        for raw, pattern in wanted):
                 self._cache[path] = data
                 found.append(path)
         return found
