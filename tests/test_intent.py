@@ -370,3 +370,17 @@ def test_the_html_report_shows_each_flag(kernel, capsys, tmp_path: Path) -> None
     assert len(ids) == len(set(ids))  # every anchor once, though each flag maps the headers
     assert {"matrix", "matrix-TIF_MEMDIE", "inventory", "inventory-TIF_MEMDIE"} <= set(ids)
     assert "<title>memdie-audit: TIF_IO_BITMAP, TIF_MEMDIE — NOT clean</title>" in body
+
+
+def test_an_arch_that_starts_taking_the_generic_bits_changes_all_its_flags(
+        tmp_path: Path, capsys) -> None:
+    from memdie_audit.demo_tree import build_repo
+
+    repo = build_repo(tmp_path / "linux", series=(), era="modern").path
+    kconfig = repo / "arch" / "arm64" / "Kconfig"
+    kconfig.write_text(kconfig.read_text() + "\tselect HAVE_GENERIC_TIF_BITS\n")
+    git(repo, "commit", "-q", "-am", "arm64: take the generic TIF bits (the header half forgotten)")
+    status, report, _ = run(capsys, str(repo), "--series", "HEAD~1..HEAD", "--changed-flags")
+    # arm64's own bits now meet the generic ones: every flag of either is audited
+    assert {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_MEMDIE"} <= set(report["symbols"])
+    assert status == 1 and "duplicate-bit" in {f["rule"] for f in report["findings"]}

@@ -6,8 +6,10 @@ Read from the range's own diff, not from the trees: flag headers that
 change are parsed at both ends and compared flag by flag; elsewhere the
 changed lines' ``TIF_*`` / ``_TIF_*`` tokens are counted per file, and a
 flag whose count differs gained or lost references (a reference that only
-moved within a file, or a line edited around it, does not count). Only
-names some flag header defines, at either end, are flags.
+moved within a file, or a line edited around it, does not count). An arch
+Kconfig that starts or stops selecting HAVE_GENERIC_TIF_BITS changes every
+flag of the generic header and of that arch's own. Only names some flag
+header defines, at either end, are flags.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from pathlib import Path
 from ..sources import gitcmd
 from ..sources.commits import FLAG_PATHS
 from .flagtable import read_flag_table
+from .kconfig import kconfig_arch, selects_generic_bits
 from .model import FlagTable
-from .paths import is_flag_header
+from .paths import GENERIC_FLAG_HEADER, is_flag_header
 
 _TOKEN = re.compile(rb"\b_?(TIF_[A-Za-z0-9_]+)\b")
 _BIT_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(TIF_[A-Za-z0-9_]+)\b", re.M)
@@ -35,6 +38,7 @@ def changed_flags(top: Path, base: str, head: str, env: dict[str, str] | None = 
     known = _flag_names(top, base, env) | _flag_names(top, head, env)
     headers = [p for p in paths if is_flag_header(p)]
     names = _header_changes(top, base, head, headers, env)
+    names |= _generic_switches(top, base, head, [p for p in paths if kconfig_arch(p)], env)
     others = [p for p in paths if not is_flag_header(p)]
     if others:
         names |= _reference_changes(gitcmd.run(
@@ -63,6 +67,28 @@ def _header_changes(top: Path, base: str, head: str, headers: list[str],
         before, after = (_entries(path, blobs.get(f"{rev}:{path}")) for rev in (base, head))
         names |= {name for name in before.keys() | after.keys()
                   if before.get(name) != after.get(name)}
+    return names
+
+
+def _generic_switches(top: Path, base: str, head: str, kconfigs: list[str],
+                      env: dict[str, str] | None) -> set[str]:
+    """An arch that starts or stops selecting HAVE_GENERIC_TIF_BITS changes
+    every flag it sees: those of the generic header and of its own."""
+    if not kconfigs:
+        return set()
+    blobs = gitcmd.read_blobs(top, [f"{rev}:{p}" for rev in (base, head) for p in kconfigs],
+                              env=env)
+    switched = [kconfig_arch(p) for p in kconfigs
+                if selects_generic_bits(blobs.get(f"{base}:{p}") or b"")
+                != selects_generic_bits(blobs.get(f"{head}:{p}") or b"")]
+    if not switched:
+        return set()
+    pathspecs = [GENERIC_FLAG_HEADER, *(f"arch/{a}/include/asm/thread_info*.h" for a in switched)]
+    names: set[str] = set()
+    for rev in (base, head):
+        out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+TIF_", rev, "--",
+                         *pathspecs, ok=(0, 1), env=env)
+        names |= {m.group(1).decode() for m in _BIT_DEFINE.finditer(out)}
     return names
 
 
