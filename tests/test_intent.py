@@ -384,3 +384,16 @@ def test_an_arch_that_starts_taking_the_generic_bits_changes_all_its_flags(
     # arm64's own bits now meet the generic ones: every flag of either is audited
     assert {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_MEMDIE"} <= set(report["symbols"])
     assert status == 1 and "duplicate-bit" in {f["rule"] for f in report["findings"]}
+
+
+def test_many_flags_share_a_prefix_grep_and_lose_no_occurrence(kernel, capsys,
+                                                                monkeypatch) -> None:
+    from memdie_audit.sources.tokens import FEW, grep_arguments
+
+    flags = ["TIF_MEMDIE", "TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_IO_BITMAP",
+             "TIF_POLLING_NRFLAG", "TIF_UPROBE"]
+    assert len(flags) > FEW and grep_arguments(tuple(flags)) == ["-F", "-e", "TIF_"]
+    args = [str(kernel.path), "--rev", kernel.base, "--no-cache"]
+    _, together, _ = run(capsys, *args, *(a for f in flags for a in ("--symbol", f)))
+    alone = [o for f in flags for o in run(capsys, *args, "--symbol", f)[1]["occurrences"]]
+    assert together["occurrences"] == alone and len(alone) > 100
