@@ -397,3 +397,19 @@ def test_many_flags_share_a_prefix_grep_and_lose_no_occurrence(kernel, capsys,
     _, together, _ = run(capsys, *args, *(a for f in flags for a in ("--symbol", f)))
     alone = [o for f in flags for o in run(capsys, *args, "--symbol", f)[1]["occurrences"]]
     assert together["occurrences"] == alone and len(alone) > 100
+
+
+def test_an_ifndef_fallback_in_a_common_header_adds_the_flag(scratch: Path, capsys) -> None:
+    git(scratch, "checkout", "-q", "-b", "fallback", "master")
+    (scratch / "include" / "linux" / "fallback.h").write_text(
+        "#ifndef TIF_FALLBACKY\n#define TIF_FALLBACKY 30\n#endif\n")
+    (scratch / "mm" / "fallback.c").write_text(
+        "int fb(void) { return test_thread_flag(TIF_FALLBACKY); }\n")
+    git(scratch, "add", "-A")
+    git(scratch, "commit", "-q", "-m", "mm: a flag every arch gets from a fallback")
+    status, report, _ = run(capsys, str(scratch), "--series", "master..fallback",
+                            "--symbol", "TIF_FALLBACKY")
+    assert (status, report["intent"]) == (0, {"TIF_FALLBACKY": "add"})
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
+    main([str(scratch), "--series", "master..fallback", "--symbol", "TIF_FALLBACKY"])
+    assert "intent: adds TIF_FALLBACKY to 1 header; references 0 -> 1" in capsys.readouterr().out

@@ -45,8 +45,21 @@ def seen_by(snapshot: Snapshot, symbol: str) -> set[str]:
 
 
 def defining_headers(snapshot: Snapshot, symbol: str) -> dict[str, int | None]:
-    """Flag header → the flag's bit there."""
-    return {path: b.value for path, t in snapshot.tables.items() if (b := t.bit(symbol))}
+    """Flag header → the flag's bit there; and a common header with its own
+    ``#define`` of the flag (an ``#ifndef`` fallback) → None."""
+    found: dict[str, int | None] = {
+        path: b.value for path, t in snapshot.tables.items() if (b := t.bit(symbol))}
+    for o in snapshot.code_occurrences():
+        if o.kind is Kind.DEFINITION and o.arch is None and o.token == symbol \
+                and o.path not in snapshot.tables:
+            found.setdefault(o.path, None)
+    return found
+
+
+def _headers(paths: list[str], snapshot: Snapshot) -> str:
+    """"N flag headers", or "N headers" when some are common headers."""
+    kind = "flag header" if all(p in snapshot.tables for p in paths) else "header"
+    return f"{len(paths)} {kind}{'s' * (len(paths) != 1)}"
 
 
 def references(snapshot: Snapshot) -> int:
@@ -76,8 +89,7 @@ def decide(symbol: str, base: Snapshot, head: Snapshot, touched: bool,
         return Intent(kind, f"{summary}; {refs}", complete)
     if kind == "add":
         new = sorted(set(after) - set(before))
-        return Intent(kind, f"adds {symbol} to {len(new)} flag header"
-                      f"{'s' * (len(new) != 1)}; {refs}")
+        return Intent(kind, f"adds {symbol} to {_headers(new, head)}; {refs}")
     if kind == "move":
         return Intent(kind, f"moves {symbol}: defined in {len(before)} -> {len(after)} flag "
                       f"headers, every arch still sees it; {refs}")
