@@ -18,12 +18,10 @@ from .excerpts import attach_context, attach_series_context
 from .kernel.cache import SnapshotCache, cache_directory
 from .kernel.changed import changed_flags
 from .kernel.snapshot import PendingSnapshots, build_snapshot
-from .mailed import with_mail
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
 from .sources.commits import check_history, parse_range, touches_flag
-from .sources.mail import choose_base, mailed_series, read_mail
 from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, untouched_series, walk_series
 
@@ -96,6 +94,10 @@ def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
     """Audit an emailed series (a file, a FIFO or ``-`` for stdin) applied
     onto ``base``, its base-commit, a guessed base or HEAD, without writing
     into the repository; hunks that do not apply are findings."""
+    # Mail's modules (the email package among them) only for mail.
+    from .mailed import with_mail
+    from .sources.mail import choose_base, mailed_series, read_mail
+
     names = _symbols(symbol, changed)
     top = repository(str(tree), "--mbox")
     mail = read_mail(mbox)

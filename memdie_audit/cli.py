@@ -266,6 +266,7 @@ def _main(argv: list[str]) -> int:
             return command.run(argv[1:], sys.stdout)
         args = parser().parse_args(argv)
         _load("api", "result", f"report.{FORMATS[args.format]}",
+              *(["mailed", "sources.mail"] if args.mbox else []),
               *(["report.html"] if args.html else []))
         if args.list_rules:
             from .rules import RULES

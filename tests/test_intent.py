@@ -339,12 +339,13 @@ def test_an_addition_need_not_reach_arches_that_cannot_build_its_users(scratch: 
 
 
 def test_a_run_imports_what_its_mode_and_format_need(kernel, scratch: Path) -> None:
-    """An unrelated push pays for no template engine and no parser."""
+    """An unrelated push pays for no template engine, no parser, no mail."""
     git(scratch, "checkout", "-q", "-b", "work", "master")
     (scratch / "README").write_text("a new readme\n")
     git(scratch, "commit", "-q", "-am", "README: rewrite")
     probe = ("import sys; from memdie_audit.cli import main; status = main(sys.argv[1:]); "
-             "print(status, sorted(m for m in ('jinja2', 'tree_sitter') if m in sys.modules))")
+             "print(status, sorted(m for m in ('jinja2', 'tree_sitter', "
+             "'memdie_audit.sources.mail') if m in sys.modules))")
 
     def loaded(*args: str) -> str:
         done = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True,
