@@ -201,3 +201,25 @@ def test_rules_carry_help_uris_and_the_run_an_automation_id(kernel, capsys,
     # The flag's other site of a duplicate bit is a related location.
     (duplicate,) = [r for r in run["results"] if r["ruleId"] == "duplicate-bit"]
     assert duplicate["relatedLocations"][0]["physicalLocation"]["region"]["startLine"]
+
+
+def test_a_run_stays_within_code_scannings_limits(monkeypatch) -> None:
+    """GitHub rejects a run of more than 25,000 results, or a result of more
+    than 1,000 locations: the most severe are kept and the rest counted."""
+    from memdie_audit.report import sarif
+    from memdie_audit.result import Audit, Finding, Related, Severity
+
+    monkeypatch.setattr(sarif, "MAX_RESULTS", 3)
+    monkeypatch.setattr(sarif, "MAX_LOCATIONS", 2)
+    many = tuple(Related(f"mm/f{n}.c", 1, None, "here too") for n in range(5))
+    findings = [Finding("stale-comment", Severity.WARNING, f"w{n}", path=f"fs/f{n}.c", line=1)
+                for n in range(4)]
+    findings.append(Finding("bisect-break", Severity.ERROR, "e", path="mm/a.c", line=1,
+                            related=many))
+    audit = Audit("TIF_X", "tree", "t", None, None, findings)  # type: ignore[arg-type]
+    run = sarif.sarif_log(audit)["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["bisect-break"] + ["stale-comment"] * 2
+    assert run["properties"]["resultsLeftOut"] == 2
+    first = run["results"][0]
+    assert len(first["relatedLocations"]) == 2
+    assert first["properties"]["relatedLocationsLeftOut"] == 3

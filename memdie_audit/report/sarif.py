@@ -148,6 +148,9 @@ def _result(audit: Audit, f: Finding, occurrence: int, basis: str) -> dict[str, 
         properties["window"] = {"first": f.window.first_sha, "last": f.window.last_sha,
                                 "repairedBy": f.window.repaired_sha}
     locations = [*(_related(r) for r in related), *extra]
+    if len(locations) > MAX_LOCATIONS:
+        properties["relatedLocationsLeftOut"] = len(locations) - MAX_LOCATIONS
+        locations = locations[:MAX_LOCATIONS]
     if locations:
         result["relatedLocations"] = [{"id": index, **location}
                                       for index, location in enumerate(locations, 1)]
@@ -161,15 +164,23 @@ def _related(r: Related) -> dict[str, Any]:
     return {"physicalLocation": _physical(r.path, r.line, None), "message": {"text": r.message}}
 
 
+# Code scanning rejects a run with more results, a result with more
+# locations (GitHub's documented limits for SARIF uploads).
+MAX_RESULTS, MAX_LOCATIONS = 25_000, 1_000
+
+
 def sarif_log(audit: Audit) -> dict[str, Any]:
     seen: Counter[str] = Counter()
     results = []
-    for f in sorted(audit.findings, key=lambda f: f.sort_key):
+    ordered = sorted(audit.findings, key=lambda f: f.sort_key)  # errors first
+    for f in ordered[:MAX_RESULTS]:
         basis = fingerprint_basis(audit, f)
         seen[basis] += 1
         results.append(_result(audit, f, seen[basis], basis))
     run_properties: dict[str, Any] = {"symbol": audit.symbol or None,
                                       "symbols": list(audit.symbols), "mode": audit.mode}
+    if len(ordered) > MAX_RESULTS:
+        run_properties["resultsLeftOut"] = len(ordered) - MAX_RESULTS
     if audit.intent:
         run_properties["intent"] = dict(audit.intent)
     if audit.rev and audit.mail is None:  # a series from mail has no lasting head
