@@ -249,3 +249,18 @@ def test_split_asks_the_trees_get_maintainer_for_each_patchs_cc(kernel, tmp_path
     x86 = next(m for m in mails if "x86: get rid of TIF_MEMDIE" in m)
     assert "\nCc: linux-x86@example.org\n" in x86
     assert repo_state(clone) == before
+
+
+def test_split_into_a_directory_writes_format_patch_files(kernel, tmp_path, capsys):
+    users_converted = kernel.commits["clean"][-2]
+    folder = tmp_path / "out"
+    status, _, err = fix(capsys, kernel.path, "--rev", users_converted, "--symbol", "TIF_MEMDIE",
+                         "--remove", "--split", "-o", f"{folder}/")
+    assert status == 0, err
+    names = sorted(p.name for p in folder.iterdir())
+    assert len(names) == 32 and names[0].startswith("0001-")
+    assert any(re.fullmatch(r"\d{4}-x86-get-rid-of-TIF_MEMDIE\.patch", n) for n in names)
+    clone = clone_at(kernel.path, users_converted, tmp_path / "clone")
+    git(clone, "am", "-q", *(str(folder / n) for n in names))
+    assert git(clone, "rev-parse", "HEAD^{tree}") == \
+        git(kernel.path, "rev-parse", f"{kernel.heads['clean']}^{{tree}}")

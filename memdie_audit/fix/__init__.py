@@ -9,6 +9,7 @@ applying it in a scratch store and auditing the result before it is printed.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -52,7 +53,9 @@ def parser() -> argparse.ArgumentParser:
                    help="with --remove: one patch per arch, Cc from scripts/get_maintainer.pl")
     p.add_argument("--force", action="store_true",
                    help="with --remove: write the patch although code still references the flag")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the mail(s) to FILE")
+    p.add_argument("-o", "--output", metavar="FILE|DIR/",
+                   help="write the mail(s) to FILE, or to DIR/ one NNNN-subject.patch each "
+                        "(as git format-patch -o)")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor store the base's snapshot in the cache directory")
     return p
@@ -89,9 +92,9 @@ def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
         if not snapshot.tables:
             check_known(symbol, snapshot)
         changes = [addition(snapshot, symbol, args.bit)]
-    text, audit = _write_checked(top, base, symbol, changes, forced, whole=not args.split,
-                                 intent="remove" if args.remove else "add", cache=cache)
-    _emit(text, args.output, out)
+    mails, audit = _write_checked(top, base, symbol, changes, forced, whole=not args.split,
+                                  intent="remove" if args.remove else "add", cache=cache)
+    _emit(mails, args.output, out)
     headers = sum(len(c.headers) for c in changes)
     warnings = audit.count(Severity.WARNING)
     err.write(f"memdie-audit: {len(changes)} patch(es), {headers} header(s); applied to "
@@ -102,7 +105,7 @@ def run(argv: list[str], out: TextIO, err: TextIO | None = None) -> int:
 
 def _write_checked(top: Path, base: str, symbol: str, changes: list[Change],
                    forced: list[Occurrence], whole: bool, intent: str,
-                   cache: SnapshotCache | None = None) -> tuple[str, Audit]:
+                   cache: SnapshotCache | None = None) -> tuple[list[str], Audit]:
     """The mails, after the commits they describe were made in a scratch
     store, the mails applied to the base and the result audited clean."""
     author = identity(top)
@@ -126,7 +129,7 @@ def _write_checked(top: Path, base: str, symbol: str, changes: list[Change],
             raise AuditError(f"the patch written does not apply to {base[:12]}: {problem}; "
                              "nothing written (please report it)")
         audit = _audit(top, series, symbol, intent, forced, cache)
-    return text, audit
+    return mails, audit
 
 
 def _audit(top: Path, series: ScratchSeries, symbol: str, intent: str,
@@ -143,11 +146,31 @@ def _audit(top: Path, series: ScratchSeries, symbol: str, intent: str,
     return audit
 
 
-def _emit(text: str, output: str | None, out: TextIO) -> None:
+def _emit(mails: list[str], output: str | None, out: TextIO) -> None:
+    """The mails on ``out``, into the file ``output``, or, where ``output``
+    is a directory (or ends with ``/``), one ``NNNN-subject.patch`` file
+    each, as ``git format-patch -o`` writes them for ``git send-email``."""
     if output is None:
-        out.write(text)
+        out.write("".join(mails))
         return
     try:
-        Path(output).write_text(text, encoding="utf-8", errors="surrogateescape")
+        if output.endswith("/") or Path(output).is_dir():
+            folder = Path(output)
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, text in enumerate(mails, 1):
+                (folder / _patch_name(number, text)).write_text(
+                    text, encoding="utf-8", errors="surrogateescape")
+        else:
+            Path(output).write_text("".join(mails), encoding="utf-8",
+                                    errors="surrogateescape")
     except OSError as e:
         raise AuditError(f"cannot write {output}: {e.strerror}") from None
+
+
+def _patch_name(number: int, mail: str) -> str:
+    """``0003-x86-get-rid-of-TIF_MEMDIE.patch``: git format-patch's names."""
+    subject = next((line[len("Subject: "):] for line in mail.splitlines()
+                    if line.startswith("Subject: ")), "patch")
+    subject = re.sub(r"^\[[^]]*\]\s*", "", subject)
+    slug = re.sub(r"[^A-Za-z0-9_.]+", "-", subject).strip("-.")[:52].rstrip("-.")
+    return f"{number:04d}-{slug or 'patch'}.patch"
