@@ -17,7 +17,7 @@ from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
 from .kernel.cache import SnapshotCache, cache_directory
 from .kernel.changed import changed_flags
-from .kernel.snapshot import PendingSnapshots, build_snapshot
+from .kernel.snapshot import PendingSnapshots
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
@@ -56,9 +56,7 @@ def audit_source(source: Source, symbol: Symbols = DEFAULT_SYMBOL, *, cache: boo
     """:func:`audit_tree` of an already opened source."""
     parts = []
     names = _symbols(symbol)
-    # One grep of the tree for all the flags.
-    snapshots = PendingSnapshots(source, names, _cache(cache)).finish() if len(names) > 1 \
-        else {names[0]: build_snapshot(source, names[0], _cache(cache))}
+    snapshots = PendingSnapshots(source, names, _cache(cache)).finish()  # one grep for all
     for name in names:
         snapshot = snapshots[name]
         check_known(name, snapshot)

@@ -178,33 +178,6 @@ class Snapshot:
                        arches=_arches(tables, generic_arches), build=build)
 
 
-class PendingSnapshot:
-    """A snapshot whose grep runs in the background: the caller may do other
-    work (read a series' commits) before :meth:`finish` waits for it. With a
-    ``cache``, a commit's snapshot found there is taken (no grep runs) and
-    one built is stored."""
-
-    def __init__(self, source: Source, symbol: str, cache: SnapshotCache | None = None) -> None:
-        self.source, self.symbol, self.cache = source, symbol, cache
-        self.key = cache.key(source, symbol) if cache is not None else None
-        self.cached = cache.load(self.key) if cache is not None and self.key else None
-        self.grep = source.start_grep(symbol) if self.cached is None else None
-
-    def finish(self) -> Snapshot:
-        if self.cached is not None:
-            return replace(self.cached, build=BuildFacts(self.source))
-        snapshot = _finish_snapshot(self.source, self.symbol, self.grep)
-        if self.cache is not None and self.key:
-            self.cache.store(self.key, snapshot)
-        return snapshot
-
-    def cancel(self) -> None:
-        """Stop the grep: its answer is not needed after all."""
-        if isinstance(self.grep, subprocess.Popen) and self.grep.poll() is None:
-            self.grep.kill()
-            self.grep.communicate()
-
-
 class PendingSnapshots:
     """The snapshots of several flags in one tree state, from one grep for
     all of them (a flag's files are those of the union that name it): a
@@ -225,13 +198,17 @@ class PendingSnapshots:
 
     def finish(self) -> dict[str, Snapshot]:
         if self.missing:
+            # While git greps: all that the flag headers and Kconfigs tell,
+            # their occurrences included (kept where the grep lists the file).
             early, facts = _flag_facts(self.source)
+            scanned = {(s, p): _scan(p, data, s) for s in self.missing
+                       for p, data in early.items()}
             candidates = self.source.candidates(self.grep)
-            contents = {**early, **self.source.read(p for p in candidates if p not in early)}
+            late = self.source.read(p for p in candidates if p not in early)
+            scanned.update(((s, p), _scan(p, data, s)) for s in self.missing
+                           for p, data in late.items())
             for s in self.missing:
-                raw = s.encode()
-                occurrences = {p: found for p in candidates if raw in contents.get(p, b"")
-                               and (found := scan_file(p, contents[p], s))}
+                occurrences = {p: found for p in candidates if (found := scanned.get((s, p)))}
                 self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
                 key = self.keys[s]
                 if self.cache is not None and key:
@@ -240,12 +217,30 @@ class PendingSnapshots:
         return self.done
 
     def cancel(self) -> None:
+        """Stop the grep: its answer is not needed after all."""
         if isinstance(self.grep, subprocess.Popen) and self.grep.poll() is None:
             self.grep.kill()
             self.grep.communicate()
 
     def part(self, symbol: str) -> SnapshotPart:
         return SnapshotPart(self, symbol)
+
+
+class PendingSnapshot:
+    """One flag's snapshot whose grep runs in the background: the caller may
+    do other work (read a series' commits) before :meth:`finish` waits for
+    it. With a ``cache``, a commit's snapshot found there is taken (no grep
+    runs) and one built is stored."""
+
+    def __init__(self, source: Source, symbol: str, cache: SnapshotCache | None = None) -> None:
+        self.symbol = symbol
+        self.group = PendingSnapshots(source, (symbol,), cache)
+
+    def finish(self) -> Snapshot:
+        return self.group.finish()[self.symbol]
+
+    def cancel(self) -> None:
+        self.group.cancel()
 
 
 @dataclass(frozen=True)
@@ -290,16 +285,9 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
                               BuildFacts(source))
 
 
-def _finish_snapshot(source: Source, symbol: str, pending: object) -> Snapshot:
-    # While git greps: all that the flag headers and Kconfigs tell, their
-    # occurrences included (kept where the grep lists the file, as before).
-    early, facts = _flag_facts(source)
-    scanned = {p: scan_file(p, data, symbol) for p, data in early.items()}
-    candidates = source.candidates(pending)
-    late = source.read([p for p in candidates if p not in early])
-    scanned.update((p, scan_file(p, data, symbol)) for p, data in late.items())
-    occurrences = {p: scanned[p] for p in candidates if scanned.get(p)}
-    return replace(facts, symbol=symbol, occurrences=occurrences)
+def _scan(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
+    """scan_file, skipped where the bytes do not hold the symbol's text."""
+    return scan_file(path, data, symbol) if symbol.encode() in data else ()
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,
