@@ -21,6 +21,7 @@ import importlib.util
 import os
 import pickle
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -55,14 +56,19 @@ class SnapshotCache:
     def key(self, source: Source, symbol: str) -> str | None:
         """What names the snapshot of ``symbol`` in ``source``; None when
         the source is not a commit (nothing to cache)."""
-        if not isinstance(source, GitTree) or source.rev is None:
-            return None
-        try:
-            tree = gitcmd.run(source.top, "rev-parse", "--verify", "--quiet",
-                              f"{source.rev}^{{tree}}", env=source.env).decode().strip()
-        except GitError:
-            return None
-        return f"{tree} {symbol} {code_version()}"
+        return self.keys(source, [symbol])[symbol]
+
+    def keys(self, source: Source, symbols: Iterable[str]) -> dict[str, str | None]:
+        """:meth:`key` of several flags, the tree id asked of git once."""
+        symbols = list(symbols)
+        tree = None
+        if isinstance(source, GitTree) and source.rev is not None:
+            try:
+                tree = gitcmd.run(source.top, "rev-parse", "--verify", "--quiet",
+                                  f"{source.rev}^{{tree}}", env=source.env).decode().strip()
+            except GitError:
+                pass
+        return {s: f"{tree} {s} {code_version()}" if tree else None for s in symbols}
 
     def _path(self, key: str) -> Path:
         return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + _SUFFIX)

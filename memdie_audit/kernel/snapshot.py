@@ -187,7 +187,8 @@ class PendingSnapshots:
     def __init__(self, source: Source, symbols: Sequence[str],
                  cache: SnapshotCache | None = None) -> None:
         self.source, self.cache = source, cache
-        self.keys = {s: cache.key(source, s) if cache is not None else None for s in symbols}
+        self.keys = cache.keys(source, symbols) if cache is not None \
+            else dict.fromkeys(symbols)
         self.done: dict[str, Snapshot] = {}
         for s, key in self.keys.items():
             hit = cache.load(key) if cache is not None and key else None
