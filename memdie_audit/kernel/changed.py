@@ -15,6 +15,7 @@ header defines, at either end, are flags.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..sources import gitcmd
@@ -47,11 +48,12 @@ def changed_flags(top: Path, base: str, head: str, env: dict[str, str] | None = 
     return sorted(names & known)
 
 
-def _flag_names(top: Path, rev: str, env: dict[str, str] | None) -> set[str]:
-    """Every ``TIF_*`` bit a flag header defines at ``rev`` (a grep limited
-    to the flag headers)."""
+def _flag_names(top: Path, rev: str, env: dict[str, str] | None,
+                pathspecs: Sequence[str] = FLAG_PATHS[:3]) -> set[str]:
+    """Every ``TIF_*`` bit the flag headers (or ``pathspecs``) define at
+    ``rev``: a grep limited to those files."""
     out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+TIF_", rev, "--",
-                     *FLAG_PATHS[:3], ok=(0, 1), env=env)
+                     *pathspecs, ok=(0, 1), env=env)
     return {m.group(1).decode() for m in _BIT_DEFINE.finditer(out)}
 
 
@@ -84,12 +86,7 @@ def _generic_switches(top: Path, base: str, head: str, kconfigs: list[str],
     if not switched:
         return set()
     pathspecs = [GENERIC_FLAG_HEADER, *(f"arch/{a}/include/asm/thread_info*.h" for a in switched)]
-    names: set[str] = set()
-    for rev in (base, head):
-        out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+TIF_", rev, "--",
-                         *pathspecs, ok=(0, 1), env=env)
-        names |= {m.group(1).decode() for m in _BIT_DEFINE.finditer(out)}
-    return names
+    return _flag_names(top, base, env, pathspecs) | _flag_names(top, head, env, pathspecs)
 
 
 def _entries(path: str, data: bytes | None) -> dict[str, list[tuple]]:
