@@ -21,9 +21,9 @@ from .kernel.snapshot import PendingSnapshots
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
-from .sources.commits import check_history, parse_range, touches_flag
+from .sources.commits import check_history, parse_range
 from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
-from .walk import Progress, arch_states, untouched_series, walk_series
+from .walk import Progress, arch_states, cannot_touch, untouched_series, walk_series
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -137,9 +137,10 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
         return intent if intent is None or isinstance(intent, str) \
             else intent.get(name, intent.get(EVERY))
 
+    untouched = {n: cannot_touch(top, base, head, n, env) for n in names}
     own = None
     if pending is None and len(names) > 1:
-        read = [n for n in names if forced(n) or touches_flag(top, base, head, n, env)]
+        read = [n for n in names if forced(n) or not untouched[n]]
         own = pending = PendingSnapshots(GitTree(top, base, env=env), read, _cache(cache)) \
             if len(read) > 1 else None
     try:
@@ -149,7 +150,8 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
                 else None
             parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
                                             progress=progress, intent=forced(name),
-                                            pending=started, cache=_cache(cache))))
+                                            pending=started, cache=_cache(cache),
+                                            untouched=untouched[name])))
     finally:
         if own is not None:
             own.cancel()

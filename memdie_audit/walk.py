@@ -58,14 +58,16 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
                 env: dict[str, str] | None = None, progress: Progress | None = None,
                 intent: str | None = None,
                 pending: PendingSnapshot | SnapshotPart | None = None,
-                cache: SnapshotCache | None = None) -> Audit:
+                cache: SnapshotCache | None = None, untouched: bool | None = None) -> Audit:
     """Audit the commits of ``base..head`` (full shas) in repository ``top``.
     ``intent`` forces what the series is taken to do to the flag (see
     :mod:`.rules.intent`); without it, base and head decide. ``pending``:
     the base's snapshot, already started (an mbox starts it before applying);
-    else it is taken from ``cache`` when it is there."""
-    if intent is None and not touches_flag(top, base, head, symbol, env) \
-            and names_flag(top, base, symbol, env):
+    else it is taken from ``cache`` when it is there. ``untouched``: what
+    :func:`cannot_touch` said, where the caller asked it already."""
+    if untouched is None:
+        untouched = cannot_touch(top, base, head, symbol, env)
+    if intent is None and untouched:
         if pending is not None:
             pending.cancel()
         return untouched_series(top, base, head, symbol, env, label)
@@ -190,6 +192,13 @@ def _with_free_bits(f: Finding, head: Snapshot) -> Finding:
     return replace(f, message=f"{f.message}; a free bit on each: {shown}{more}",
                    related=f.related + tuple(Related(path, None, arch, f"bit {bit} is free")
                                              for arch, bit, path in hints))
+
+
+def cannot_touch(top: Path, base: str, head: str, symbol: str,
+                 env: dict[str, str] | None = None) -> bool:
+    """Can ``base..head`` not change ``symbol`` at all (and is the symbol a
+    flag, not a misspelling that no file names)?"""
+    return not touches_flag(top, base, head, symbol, env) and names_flag(top, base, symbol, env)
 
 
 def untouched_series(top: Path, base: str, head: str, symbol: str | None,
