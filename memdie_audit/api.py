@@ -133,14 +133,10 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
         if not names:
             return finish(untouched_series(top, base, head, None, env, label))
 
-    def forced(name: str) -> str | None:
-        return intent if intent is None or isinstance(intent, str) \
-            else intent.get(name, intent.get(EVERY))
-
     untouched = {n: cannot_touch(top, base, head, n, env) for n in names}
     own = None
     if pending is None and len(names) > 1:
-        read = [n for n in names if forced(n) or not untouched[n]]
+        read = [n for n in names if intent_of(intent, n) or not untouched[n]]
         own = pending = PendingSnapshots(GitTree(top, base, env=env), read, _cache(cache)) \
             if len(read) > 1 else None
     try:
@@ -149,7 +145,7 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
             started = pending.part(name) if pending is not None and name in pending.keys \
                 else None
             parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
-                                            progress=progress, intent=forced(name),
+                                            progress=progress, intent=intent_of(intent, name),
                                             pending=started, cache=_cache(cache),
                                             untouched=untouched[name])))
     finally:
@@ -185,7 +181,9 @@ def intents_for(given: list[str]) -> dict[str, str]:
     return chosen
 
 
-def intent_for(symbol: str, given: list[str]) -> str | None:
-    """The intent ``--intent`` gives one flag."""
-    chosen = intents_for(given)
-    return chosen.get(symbol, chosen.get(EVERY))
+def intent_of(intent: Intents, symbol: str) -> str | None:
+    """The intent given for one flag: ``intent`` itself (one for every flag),
+    or its entry for the flag, else for every flag (:data:`EVERY`)."""
+    if intent is None or isinstance(intent, str):
+        return intent
+    return intent.get(symbol, intent.get(EVERY))
