@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -49,6 +49,7 @@ class Lexed:
     strings: list[tuple[int, int]]
     line_starts: list[int]
     blanked: bytes | None = field(default=None, repr=False, compare=False)
+    found: list[Directive] | None = field(default=None, repr=False, compare=False)
 
     def line_of(self, offset: int) -> int:
         """1-based line number of a byte offset (lines end at ``\\n`` as in git grep)."""
@@ -195,14 +196,17 @@ def blank_comments(lexed: Lexed) -> bytes:
     return lexed.blanked
 
 
-def directives(lexed: Lexed) -> Iterator[Directive]:
-    """Every directive of a C file, in order, with continuations joined."""
-    text = blank_comments(lexed)
-    for m in _DIRECTIVE.finditer(text):
-        if lexed.in_string(m.start()):
-            continue
-        rest = re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip()
-        yield Directive(m.group(1).decode(), rest, lexed.line_of(m.start()), m.start())
+def directives(lexed: Lexed) -> list[Directive]:
+    """Every directive of a C file, in order, with continuations joined;
+    found once per buffer (the flag and the config guards both walk them)."""
+    if lexed.found is None:
+        text = blank_comments(lexed)
+        lexed.found = [
+            Directive(m.group(1).decode(),
+                      re.sub(rb"\\\r?\n", b" ", m.group(2)).decode("utf-8", "replace").strip(),
+                      lexed.line_of(m.start()), m.start())
+            for m in _DIRECTIVE.finditer(text) if not lexed.in_string(m.start())]
+    return lexed.found
 
 
 _DEFINED = re.compile(r"^(!?)\s*defined\s+(\w+)$")
