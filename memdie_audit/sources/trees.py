@@ -110,6 +110,7 @@ class PlainTree:
         self.label = str(root)
         self._files: list[str] | None = None
         self._cache: dict[str, bytes] = {}
+        self._kconfigs: dict[str, bytes] | None = None
 
     def files(self) -> list[str]:
         if self._files is None:
@@ -157,14 +158,11 @@ class PlainTree:
 
 
     def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]:
+        if self._kconfigs is None:  # read once: the build facts ask again and again
+            self._kconfigs = self.read(p for p in self.files() if is_kconfig(p))
         wanted = [re.compile(rb"\b%s\b" % re.escape(w.encode())) for w in words]
-        found = {}
-        for path in self.files():
-            if is_kconfig(path):
-                data = self.read([path]).get(path)
-                if data is not None and any(w.search(data) for w in wanted):
-                    found[path] = data
-        return found
+        return {path: data for path, data in self._kconfigs.items()
+                if any(w.search(data) for w in wanted)}
 
 
 def _raise_walk_error(err: OSError) -> None:
