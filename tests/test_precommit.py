@@ -100,15 +100,15 @@ def test_hook_definition() -> None:
         assert line in text
 
 
-def _readme_hook_script() -> str:
-    """The `.git/hooks/pre-push` script as the README gives it."""
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Before you send")[1].split("\n## ")[0]
+def _manuals_hook_script() -> str:
+    """The `.git/hooks/pre-push` script as the manual gives it."""
+    page = (REPO_ROOT / "docs" / "hooks-and-ci.md").read_text(encoding="utf-8")
+    section = page.split("## Before you send")[1].split("\n## ")[0]
     block = section[section.index("    #!/bin/sh"):].split("\n\n")[0]
     return "".join(line.removeprefix("    ") + "\n" for line in block.splitlines())
 
 
-def test_the_readmes_untracked_pre_push_hook_stops_a_bad_push(pushed, tmp_path: Path) -> None:
+def test_the_manuals_untracked_pre_push_hook_stops_a_bad_push(pushed, tmp_path: Path) -> None:
     repo, base, clean, broken = pushed
     remote = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", str(remote))
@@ -118,7 +118,7 @@ def test_the_readmes_untracked_pre_push_hook_stops_a_bad_push(pushed, tmp_path: 
     if not hook.is_absolute():
         hook = repo / hook
     hook.parent.mkdir(parents=True, exist_ok=True)
-    hook.write_text(_readme_hook_script().replace("python3 -m", f"{sys.executable} -m"))
+    hook.write_text(_manuals_hook_script().replace("python3 -m", f"{sys.executable} -m"))
     hook.chmod(0o755)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
