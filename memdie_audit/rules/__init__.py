@@ -1,7 +1,7 @@
 """The rules, each a function registered with its id, severity, stage and
 documentation (see :mod:`.registry`). Importing this package registers
 them all, in the order of the modules below — the order of SARIF's
-``ruleIndex`` and of the README's table: what a removal leaves, what
+``ruleIndex`` and of docs/rules.md: what a removal leaves, what
 breaks the build, what is wrong in a header, the shape of the series."""
 
 # isort: skip_file

@@ -1,9 +1,10 @@
 """The rule registry: every rule's id, severity, stage and documentation
 live with its function, registered by :func:`rule`.
 
-Text, JSON and SARIF name rules by their stable ids; the README's rule
-table, SARIF's rule metadata and ``--list-rules`` are generated from
-:data:`RULES`, so adding a rule touches its own module and its tests.
+Text, JSON and SARIF name rules by their stable ids; docs/rules.md, the
+man page, SARIF's rule metadata and ``--list-rules`` are generated from
+:data:`RULES` (``python -m memdie_audit.docs`` rewrites the documents), so
+adding a rule touches its own module and its tests.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Rule:
     def help(self) -> str:
         """The documentation as one paragraph (SARIF, --list-rules)."""
         return " ".join(self.doc.replace("``", "`").split())
+
+    @property
+    def markdown(self) -> str:
+        """The documentation in Markdown, its paragraphs kept (docs/rules.md,
+        SARIF's help.markdown)."""
+        return self.doc.replace("``", "`")
 
 
 RULES: dict[str, Rule] = {}
@@ -77,7 +84,7 @@ def describe_arches(arches: list[str], limit: int = 6) -> str:
 
 
 def markdown_table() -> str:
-    """The README's rule table, generated from the registry."""
+    """The rule table of docs/rules.md, generated from the registry."""
     rows = ["| rule | severity | when |", "|---|---|---|"]
     rows += [f"| `{r.id}` | {r.severity} | {r.summary} |" for r in RULES.values()]
     return "\n".join(rows) + "\n"
