@@ -70,3 +70,59 @@ def test_no_import_against_the_flow(module: Path) -> None:
 def test_modules_stay_readable(module: Path) -> None:
     lines = len(module.read_text(encoding="utf-8").splitlines())
     assert lines <= 420, f"{module.name} has {lines} lines: split it along a seam"
+
+
+def _module_name(module: Path) -> str:
+    parts = module.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imported_modules(module: Path, known: set[str]) -> set[str]:
+    """The package's modules that ``module`` imports: at its top, inside a
+    function or under TYPE_CHECKING alike (each is a dependency a reader
+    has to follow)."""
+    here = _module_name(module).split(".") if module.name != "__init__.py" else (
+        _module_name(module).split(".") + ["__init__"])
+    found = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = [p for p in here[:len(here) - node.level] if p]
+            elif node.module and node.module.split(".")[0] == "memdie_audit":
+                base = []
+            else:
+                continue
+            parts = base + [p for p in (node.module or "").split(".") if p
+                            and p != "memdie_audit"]
+            target = ".".join(parts)
+            for alias in node.names:  # `from . import removal`: the module removal
+                sub = f"{target}.{alias.name}" if target else alias.name
+                found.add(sub if sub in known else target)
+        elif isinstance(node, ast.Import):
+            found.update(a.name.removeprefix("memdie_audit.") for a in node.names
+                         if a.name.startswith("memdie_audit."))
+    return {m for m in found if m in known and m != _module_name(module)}
+
+
+def test_no_import_circle_inside_the_package() -> None:
+    """A module that imports, however indirectly, a module that imports it
+    is a circle: neither can be read, tested or moved without the other."""
+    known = {_module_name(m) for m in MODULES}
+    graph = {_module_name(m): _imported_modules(m, known) for m in MODULES}
+    circles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(graph[name]):
+            if state.get(target) == 1:
+                circles.append(" -> ".join(path[path.index(target):] + [name, target])
+                               if target in path else f"{name} -> {target}")
+            elif target not in state:
+                visit(target, [*path, name])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [])
+    assert not circles, "import circles: " + "; ".join(circles)

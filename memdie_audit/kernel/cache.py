@@ -12,6 +12,11 @@ a temporary file and renamed (concurrent runs see a whole entry or none),
 the oldest go beyond :data:`LIMIT` bytes, and one that cannot be read is
 ignored (and replaced). The Makefile and Kconfig facts are not kept: they
 are read from the tree on demand, as for any snapshot.
+
+The cache stores plain records (:data:`Record`: a snapshot's fields by
+name) and knows nothing of snapshots: :meth:`.Snapshot.record` gives one and
+:meth:`.Snapshot.from_record` builds a snapshot from it, so this module
+needs no import of the snapshot module that uses it.
 """
 
 from __future__ import annotations
@@ -22,18 +27,17 @@ import os
 import pickle
 import time
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from .. import __version__
 from ..errors import GitError
 from ..sources import gitcmd
 from ..sources.trees import GitTree, Source
 
-if TYPE_CHECKING:
-    from .snapshot import Snapshot
+# What an entry holds: a snapshot's fields by name (plain data, pickled).
+Record = dict[str, Any]
 
 LIMIT = 200 * 2**20  # bytes of entries kept; the oldest used go first
 _SUFFIX = ".snapshot"
@@ -73,24 +77,24 @@ class SnapshotCache:
     def _path(self, key: str) -> Path:
         return self.directory / (hashlib.sha256(key.encode()).hexdigest()[:40] + _SUFFIX)
 
-    def load(self, key: str) -> Snapshot | None:
-        """The snapshot stored under ``key``, or None (absent, unreadable,
+    def load(self, key: str) -> Record | None:
+        """The record stored under ``key``, or None (absent, unreadable,
         written by other code, or another key's)."""
         path = self._path(key)
         try:
             with open(path, "rb") as f:
-                stored_key, snapshot = pickle.load(f)
+                stored_key, record = pickle.load(f)
             os.utime(path)  # recently used: evicted last
         except Exception:  # absent, truncated, corrupt: any of them is a miss
             return None
-        return snapshot if stored_key == key else None
+        return record if stored_key == key and isinstance(record, dict) else None
 
-    def store(self, key: str, snapshot: Snapshot) -> None:
-        """Keep ``snapshot`` under ``key``; a cache that cannot be written
+    def store(self, key: str, record: Record) -> None:
+        """Keep ``record`` under ``key``; a cache that cannot be written
         (a read-only home, a full disk) is no error."""
         import tempfile  # only a run that writes pays for it
 
-        data = pickle.dumps((key, replace(snapshot, build=None)), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((key, record), pickle.HIGHEST_PROTOCOL)
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
-from .cache import SnapshotCache
+from .cache import Record, SnapshotCache
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .kbuild import BuildFacts
 from .kconfig import build_widths as build_widths_of
@@ -38,6 +38,15 @@ class Snapshot:
     build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Makefiles and Kconfigs, read on demand: which arches build what
     build: BuildFacts | None = field(default=None, compare=False, repr=False)
+
+    def record(self) -> Record:
+        """What the snapshot cache keeps: every field but the build facts,
+        which are read from the tree on demand."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "build"}
+
+    @classmethod
+    def from_record(cls, record: Record, build: BuildFacts | None) -> Snapshot:
+        return cls(**record, build=build)
 
     def can_build(self, arch: str, o: Occurrence) -> bool:
         """Can ``arch`` compile the code around this occurrence at all? Not
@@ -193,7 +202,10 @@ class PendingSnapshots:
         for s, key in self.keys.items():
             hit = cache.load(key) if cache is not None and key else None
             if hit is not None:
-                self.done[s] = replace(hit, build=BuildFacts(source))
+                try:
+                    self.done[s] = Snapshot.from_record(hit, BuildFacts(source))
+                except TypeError:  # a record of other fields: a miss, stored anew
+                    pass
         self.missing = tuple(s for s in symbols if s not in self.done)
         self.grep = source.start_grep(self.missing) if self.missing else None
 
@@ -213,7 +225,7 @@ class PendingSnapshots:
                 self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
                 key = self.keys[s]
                 if self.cache is not None and key:
-                    self.cache.store(key, self.done[s])
+                    self.cache.store(key, self.done[s].record())
             self.missing = ()
         return self.done
 
