@@ -89,6 +89,10 @@ def test_wheel_ships_every_module_query_template_and_data_file(built) -> None:
         scripts = archive.read(entry_points).decode()
     missing = sorted(expected - shipped)
     assert missing == [], f"the wheel lacks {len(missing)} files of the package: {missing}"
+    # The man page, installed as data under share/man/man1.
+    (man,) = [n for n in shipped if n.endswith(".data/data/share/man/man1/memdie-audit.1")]
+    with zipfile.ZipFile(wheel) as archive:
+        assert archive.read(man) == (source / "docs/memdie-audit.1").read_bytes()
     for name, target in CONSOLE_SCRIPTS.items():
         assert f"{name} = {target}" in scripts, scripts
 

@@ -27,7 +27,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("tree", metavar="TREE", nargs="?", default=".",
                    help="kernel tree: a git repository or a plain directory (default: .)")
     p.add_argument("--rev", metavar="REV", help="read this commit instead of the working tree")
-    p.add_argument("--format", choices=FORMATS, default="text")
+    p.add_argument("--format", choices=FORMATS, default="text",
+                   help="atlas format (default: %(default)s)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the atlas to FILE")
     return p
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from .manpage import man_page
 from .rules_page import rules_page
 
 # The checkout's docs/ folder: this package lives in memdie_audit/docs/.
@@ -19,6 +20,7 @@ DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 
 GENERATED: dict[str, Callable[[], str]] = {
     "rules.md": rules_page,
+    "memdie-audit.1": man_page,
 }
 
 REGENERATE = "python -m memdie_audit.docs"
