@@ -138,7 +138,14 @@ def test_rule_documentation_is_generated_from_the_rules() -> None:
     for rule in RULES.values():
         assert rule.stage in ("tree", "commit", "head")
         assert len(rule.doc.split()) >= 12, f"{rule.id}: say what, why and an example"
-        assert descriptors[rule.id]["fullDescription"]["text"] == rule.help
+        descriptor = descriptors[rule.id]
+        assert descriptor["fullDescription"]["text"] == rule.help
+        # Code scanning renders help.markdown; other viewers read help.text.
+        assert descriptor["help"]["text"] == f"{rule.summary}. {rule.help}"
+        markdown = descriptor["help"]["markdown"]
+        assert markdown.startswith(f"**{rule.summary}**") and rule.markdown in markdown
+        assert "``" not in markdown
+        assert "helpUri" not in descriptor  # no public address of docs/rules.md yet
 
 
 def sarif_log_rules() -> list[dict]:
@@ -185,14 +192,17 @@ def test_rules_carry_help_uris_and_the_run_an_automation_id(kernel, capsys,
     import memdie_audit
 
     monkeypatch.setattr(memdie_audit, "HOME_URL", "https://example.org/memdie-audit")
+    monkeypatch.setattr(memdie_audit, "RULES_URL", "https://example.org/memdie-audit/rules")
     _, log = sarif(capsys, str(kernel.path), "--series", kernel.revrange("duplicate-bit"))
     validate(log)
     (run,) = log["runs"]
     assert run["tool"]["driver"]["informationUri"] == "https://example.org/memdie-audit"
-    assert {r["helpUri"] for r in run["tool"]["driver"]["rules"]} == {
-        "https://example.org/memdie-audit/#what-it-checks"}
-    rules_page = Path(__file__).parent.parent / "docs" / "rules.md"
-    assert "\n## What it checks\n" in rules_page.read_text(encoding="utf-8")
+    rules = run["tool"]["driver"]["rules"]
+    assert [r["helpUri"] for r in rules] == [
+        f"https://example.org/memdie-audit/rules#{rule_id}" for rule_id in RULES]
+    # Each anchor is the rule's heading in docs/rules.md.
+    rules_page = (Path(__file__).parent.parent / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert all(f"\n### `{rule_id}`\n" in rules_page for rule_id in RULES)
     assert run["automationDetails"]["id"] == (
         f"memdie-audit/TIF_MEMDIE/{kernel.base[:12]}..{kernel.heads['duplicate-bit'][:12]}")
     # The flag's other site of a duplicate bit is a related location.

@@ -36,16 +36,17 @@ def _pascal(rule_id: str) -> str:
     return "".join(part.capitalize() for part in rule_id.split("-"))
 
 
-# The README's rule table, on the project's home page.
-RULE_TABLE_ANCHOR = "#what-it-checks"
-
-
-def rule_descriptors(home: str | None = None) -> list[dict[str, Any]]:
-    help_uri = {"helpUri": f"{home.rstrip('/')}/{RULE_TABLE_ANCHOR}"} if home else {}
+def rule_descriptors(rules_url: str | None = None) -> list[dict[str, Any]]:
+    """SARIF's reportingDescriptor of every rule. GitHub code scanning shows
+    ``help.markdown`` (``help.text`` is for other viewers); ``helpUri`` is
+    the rule's section of docs/rules.md, left out while that page has no
+    public address (:data:`memdie_audit.RULES_URL`)."""
     return [{"id": rule.id, "name": _pascal(rule.id),
              "shortDescription": {"text": rule.summary},
              "fullDescription": {"text": rule.help},
-             "help": {"text": f"{rule.summary}. {rule.help}"}, **help_uri,
+             "help": {"text": f"{rule.summary}. {rule.help}",
+                      "markdown": f"**{rule.summary}** ({rule.severity}).\n\n{rule.markdown}"},
+             **({"helpUri": f"{rules_url}#{rule.id}"} if rules_url else {}),
              "defaultConfiguration": {"level": rule.severity.value},
              "properties": {"tags": ["thread-info-flag"]}}
             for rule in RULES.values()]
@@ -196,7 +197,7 @@ def sarif_log(audit: Audit) -> dict[str, Any]:
                               "semanticVersion": __version__}
     if home:
         driver["informationUri"] = home
-    driver["rules"] = rule_descriptors(home)
+    driver["rules"] = rule_descriptors(memdie_audit.RULES_URL)
     return {
         "$schema": SCHEMA,
         "version": "2.1.0",

@@ -76,11 +76,13 @@ def dangling_references(found: Iterable[Break], symbol: str) -> Iterator[Finding
 def bisect_breaks(per_commit: Sequence[list[Break]], shas: Sequence[str],
                   subjects: Sequence[str], symbol: str) -> Iterator[tuple[int, Finding]]:
     """At some commit a reference has no visible definition on some arch, so
-    bisection through the series fails to build: the windows of consecutive
-    commits a build robot bisecting the series would hit, with the first bad
-    commit, the last, the repairing commit, the arches and the sites.
-    Reorder: convert the users before deleting the definitions. Yields
-    (index of the first bad commit, finding)."""
+    bisection through the series fails to build there. One finding per
+    window of consecutive commits a build robot bisecting the series would
+    hit, naming the first bad commit, the last, the commit that repairs it,
+    the arches and the sites: a patch deletes TIF_MEMDIE from arc's header
+    while ``arch/arc/kernel/entry.S`` still tests it until a later patch.
+    Reorder: convert the users before deleting the definitions."""
+    # Yields (index of the first bad commit, finding).
     index = 0
     while index < len(per_commit):
         if not per_commit[index]:
