@@ -3,8 +3,9 @@ repositories built by the project's own fixture builder.
 
 The builder is imported here and nowhere else in the tests (``from conftest
 import demo_tree``), so moving or renaming its package changes one line.
-Its repository is built once per session and shared read-only (``kernel``);
-a test that must change a repository works on ``copy_repo(kernel, ...)``.
+Each era's repository is built once per session and shared read-only
+(``kernel``: shaped like Linux 4.9; ``modern``: like v6.19); a test that
+must change a repository works on ``copy_repo(kernel, ...)``.
 """
 
 from __future__ import annotations
@@ -104,3 +105,14 @@ def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
     yield built
     assert repo_state(built.path) == before, (
         "a test changed the shared kernel repository: work on copy_repo(kernel, ...)")
+
+
+@pytest.fixture(scope="session")
+def modern(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
+    """The builder's modern-era repository (shaped like v6.19, the generic
+    TIF bits, every modern series), built once and shared like ``kernel``."""
+    built = demo_tree.build_repo(tmp_path_factory.mktemp("modern") / "linux", era="modern")
+    before = repo_state(built.path)
+    yield built
+    assert repo_state(built.path) == before, (
+        "a test changed the shared modern repository: work on copy_repo(modern, ...)")

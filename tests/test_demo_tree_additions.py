@@ -29,8 +29,8 @@ USES = re.compile(rf"\w+\((\w+, )?{FLAG}\)")  # test_tsk_thread_flag(task, TIF_X
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> demo_tree.FixtureRepo:
-    return demo_tree.build_repo(tmp_path_factory.mktemp("additions") / "linux", era="modern")
+def repo(modern) -> demo_tree.FixtureRepo:
+    return modern
 
 
 def touched(repo: demo_tree.FixtureRepo, sha: str) -> set[str]:

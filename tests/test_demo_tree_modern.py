@@ -48,8 +48,8 @@ def show(repo: FixtureRepo, rev: str, path: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> FixtureRepo:
-    return build_repo(tmp_path_factory.mktemp("modern") / "linux", era="modern")
+def repo(modern) -> FixtureRepo:
+    return modern
 
 
 # -- a small preprocessor for flag headers ------------------------------------

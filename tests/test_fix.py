@@ -8,16 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import commit_all, copy_repo, demo_tree, git, repo_state, write_tree
+from conftest import commit_all, copy_repo, git, repo_state, write_tree
 
 from memdie_audit.cli import main
 from memdie_audit.kernel.flagedit import add_flag, remove_flag
 from memdie_audit.kernel.flagtable import read_flag_table
-
-
-@pytest.fixture(scope="module")
-def modern(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
-    return demo_tree.build_repo(tmp_path_factory.mktemp("modern") / "linux", era="modern")
 
 
 def fix(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

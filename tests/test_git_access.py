@@ -168,11 +168,21 @@ def test_a_long_series_is_read_with_one_git_process(tmp_path: Path, capsys,
                                                     monkeypatch) -> None:
     repo = make_repo(tmp_path / "r", FILES)
     base = git(repo, "rev-parse", "HEAD").strip()
+    # 300 commits in one git fast-import (a commit command each would take
+    # most of this test's time): two files with the same text, and a text
+    # that comes back later.
+    stream = []
     for n in range(300):
-        # Two files with the same text, and a text that comes back later.
         same = f"int f{n % 7}(void) {{ return TIF_MEMDIE; }}\n"
-        write_tree(repo, {"mm/a.c": same, "mm/b.c": same})
-        head = commit_all(repo, f"mm: step {n}")
+        message = f"mm: step {n}\n"
+        stream.append(f"commit refs/heads/master\n"
+                      f"committer Test <test@example.org> {1472731200 + n} +0000\n"
+                      f"data {len(message)}\n{message}" + (f"from {base}\n" if n == 0 else "")
+                      + "".join(f"M 100644 inline {path}\ndata {len(same)}\n{same}"
+                                for path in ("mm/a.c", "mm/b.c")))
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], check=True,
+                   input="\n".join(stream).encode())
+    head = git(repo, "rev-parse", "master").strip()
     from memdie_audit.sources import commits, gitcmd
     started: list[int] = []  # cat-file processes: for the series, or one read
     real, real_read = gitcmd.BlobStream.__init__, gitcmd.read_blobs

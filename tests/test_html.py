@@ -287,11 +287,9 @@ def test_html_option_writes_the_page_besides_the_main_report(kernel, tmp_path: P
     assert not list(tmp_path.glob(".page.html.*.tmp"))
 
 
-def test_bit_maps_draw_the_generic_bits_an_arch_takes_apart_from_its_own(tmp_path: Path) -> None:
-    from memdie_audit.demo_tree import build_repo
-
-    repo = build_repo(tmp_path / "linux-6.19", era="modern")
-    html = render_html(audit_series(repo.path, repo.revrange("modern-ssbd-clash"), "TIF_SSBD"))
+def test_bit_maps_draw_the_generic_bits_an_arch_takes_apart_from_its_own(modern) -> None:
+    html = render_html(audit_series(modern.path, modern.revrange("modern-ssbd-clash"),
+                                    "TIF_SSBD"))
     x86 = re.search(r'<details class="bitmap" id="bits-arch-x86-include-asm-thread_info-h"'
                     r'.*?</details>', html, re.S).group(0)
     # The generic TIF_NEED_RESCHED and x86's own TIF_SSBD, both bit 4 after the series.

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import git
+from conftest import copy_repo, git
 from test_json import schema
 
 from memdie_audit.api import audit_tree
@@ -374,10 +374,9 @@ def test_the_html_report_shows_each_flag(kernel, capsys, tmp_path: Path) -> None
 
 
 def test_an_arch_that_starts_taking_the_generic_bits_changes_all_its_flags(
-        tmp_path: Path, capsys) -> None:
-    from memdie_audit.demo_tree import build_repo
-
-    repo = build_repo(tmp_path / "linux", series=(), era="modern").path
+        modern, tmp_path: Path, capsys) -> None:
+    repo = copy_repo(modern, tmp_path / "linux").path
+    git(repo, "checkout", "-q", "-B", "work", modern.base)
     kconfig = repo / "arch" / "arm64" / "Kconfig"
     kconfig.write_text(kconfig.read_text() + "\tselect HAVE_GENERIC_TIF_BITS\n")
     git(repo, "commit", "-q", "-am", "arm64: take the generic TIF bits (the header half forgotten)")
