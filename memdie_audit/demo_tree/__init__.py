@@ -2,7 +2,7 @@
 tests and the benchmarks.
 
 The base tree has the shape of Linux 4.9 where TIF_MEMDIE is concerned: a flag
-header per arch (sparc split in two, riscv and loongarch on the generic bits),
+header per arch of 4.9 (sparc split in two; no generic bits, which came later),
 users in mm/ and kernel/, entry code, comments, docs, and enough filler that
 the flag's files are a small fraction of the tree. Every file is generated
 from our own tables and templates; no kernel source is copied.

@@ -55,16 +55,26 @@ class ArchTable:
                     if isinstance(b, Bit) and b.name == SYMBOL)
 
     @cached_property
+    def flag_headers(self) -> tuple[str, ...]:
+        """Every flag header of the tree: the arches' own, and the generic
+        one in an era that has it (Linux 4.9 has none)."""
+        return (*self.headers, *self._generic)
+
+    @cached_property
+    def _generic(self) -> list[str]:
+        return [GENERIC_PATH] if self.generic_layout else []
+
+    @cached_property
     def defining_headers(self) -> frozenset[str]:
         """Headers that define the flag in the base tree (the generic one too)."""
-        return frozenset([p for p, h in self.headers.items() if memdie_bits(h)] + [GENERIC_PATH])
+        return frozenset([p for p, h in self.headers.items() if memdie_bits(h)] + self._generic)
 
     @cached_property
     def mask_headers(self) -> frozenset[str]:
         """Headers that also define its mask in the base tree."""
         return frozenset(
             [p for p, h in self.headers.items()
-             if any(b.mask for b in memdie_bits(h)) and h.style != "none"] + [GENERIC_PATH])
+             if any(b.mask for b in memdie_bits(h)) and h.style != "none"] + self._generic)
 
     def free_bit(self, path: str) -> int:
         """The lowest bit no flag of header ``path`` takes in any preprocessor
@@ -143,9 +153,8 @@ TABLE = read_table("arch_layouts.json")
 ARCHES: tuple[ArchSpec, ...] = TABLE.arches
 ARCH_BY_NAME = TABLE.by_name
 HEADERS: dict[str, HeaderSpec] = TABLE.headers
-# Bits 0-15 of the generic header (facts of newer trees; our wording).
-GENERIC_LAYOUT = TABLE.generic_layout
-GENERIC_MEMDIE_BIT = TABLE.generic_memdie_bit
+# Flag headers of the 4.9 tree: the arches' own (4.9 had no generic bits).
+FLAG_HEADERS = TABLE.flag_headers
 # Headers that define the flag, and those that also define its mask, in the
 # base tree: the series removes exactly these lines.
 DEFINING_HEADERS = TABLE.defining_headers

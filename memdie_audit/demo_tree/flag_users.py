@@ -14,7 +14,7 @@ one mention that every series leaves behind.
 Entry code: three arches test the ``_TIF_MEMDIE`` mask, arm shifts by the bit
 number ``#TIF_MEMDIE``, and x86 mentions the flag in a ``#`` comment after
 code. The others are there so that each arch's own line-comment character
-shows up (``@`` arm, ``;`` arc/parisc, ``!`` sparc/sh, ``#`` x86/riscv)
+shows up (``@`` arm, ``;`` arc/parisc, ``!`` sparc/sh, ``#`` x86)
 without the flag.
 """
 
@@ -39,7 +39,6 @@ ASM_FILES: dict[str, tuple[str, bool]] = {
     "arch/arm/kernel/entry-common.S": ("arm", True),
     "arch/arc/kernel/entry.S": ("arc", True),
     "arch/avr32/kernel/entry-avr32b.S": ("avr32", True),
-    "arch/riscv/kernel/entry.S": ("riscv", True),
     "arch/x86/entry/entry_64.S": ("x86", False),
     "arch/sparc/kernel/rtrap_64.S": ("sparc", False),
     "arch/parisc/kernel/entry.S": ("parisc", False),

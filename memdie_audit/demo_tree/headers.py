@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .arch_layouts import GENERIC_LAYOUT, MASK_STYLES, SPARC_DISPATCH, STYLE_INCLUDES
+from .arch_layouts import MASK_STYLES, SPARC_DISPATCH, STYLE_INCLUDES
 from .layout import SYMBOL, Bit, HeaderSpec, Raw
 from .template import fill, load
 
@@ -151,11 +151,10 @@ def render_header(spec: HeaderSpec, edits: HeaderEdits = HeaderEdits()) -> str:
     )
 
 
-def render_generic(edits: HeaderEdits = HeaderEdits(),
-                   layout: tuple[Bit | Raw, ...] = GENERIC_LAYOUT,
+def render_generic(edits: HeaderEdits, layout: tuple[Bit | Raw, ...],
                    template: str = "templates/thread_info_tif.h") -> str:
-    """The generic header from ``layout`` (the 4.9 tree's by default) and
-    the skeleton ``template``."""
+    """The generic header (of an era that has one) from ``layout`` and the
+    skeleton ``template``."""
     out: list[str] = []
     shifts = dict(edits.shifts)
     renumber = dict(edits.renumber)

@@ -151,7 +151,7 @@ _A = ("arch: drop the _TIF_MEMDIE tests from low-level entry code",
       "look at it on the way back to user space.")
 _D = ("arch: get rid of TIF_MEMDIE",
       "The flag has no users left.  Remove its definition, and the mask\n"
-      "where an arch had one, from every arch and from the generic bits.\n"
+      "where an arch had one, from every arch.\n"
       "The bit stays unused; no other flag moves.")
 
 

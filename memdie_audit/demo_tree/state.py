@@ -13,7 +13,7 @@ from functools import lru_cache
 from .arch_layouts import (
     ARCHES,
     DEFINING_HEADERS,
-    GENERIC_PATH,
+    FLAG_HEADERS,
     HEADERS,
     MASK_HEADERS,
     SPARC_DISPATCH,
@@ -27,7 +27,7 @@ from .flag_users import (
     mm_side_files,
     untouched_files,
 )
-from .headers import HeaderEdits, render_generic, render_header, render_sparc_dispatch
+from .headers import HeaderEdits, render_header, render_sparc_dispatch
 
 # Byte-level quirks a scanner has to survive.
 ENCODINGS = {"kernel/freezer.c": "latin-1"}
@@ -77,7 +77,7 @@ def _static_files() -> tuple[tuple[str, bytes], ...]:
 
 @lru_cache(maxsize=256)
 def _header(path: str, edits: HeaderEdits) -> bytes:
-    text = render_generic(edits) if path == GENERIC_PATH else render_header(HEADERS[path], edits)
+    text = render_header(HEADERS[path], edits)
     return encode(path, text)
 
 
@@ -90,7 +90,7 @@ def encode(path: str, text: str) -> bytes:
 def render_tree(state: TreeState = BASE) -> dict[str, bytes]:
     """Every file of the tree in ``state``, path -> bytes."""
     files = dict(_static_files())
-    for path in [*HEADERS, GENERIC_PATH]:
+    for path in FLAG_HEADERS:
         files[path] = _header(path, state.edits(path))
     text = {}
     text.update(kernel_files(converted=not state.kernel_users))
