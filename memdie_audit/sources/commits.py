@@ -4,7 +4,7 @@ One ``git log --raw`` lists every commit of the whole range with every
 change it makes, and ``git cat-file --batch`` reads the new contents, many
 commits' worth per process, so the cost grows with the files the series
 touches, not with the size of the tree or the number of its commits. (Why
-plain git and not GitPython: README, "Design notes: git access".)
+plain git and not GitPython: docs/design.md, "Design notes: git access".)
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ The patches are ordered by their ``[PATCH vN n/m]`` numbers, not by their
 place in the file; cover letters are read (``base-commit:``,
 ``prerequisite-patch-id:``) but not applied; replies are skipped, also those
 that carry a diff; of several versions the newest is kept. Only the standard
-library reads the mail (why not b4's classes: README, "Design notes: mail").
+library reads the mail (why not b4's classes: docs/design.md, "Design notes: mail").
 """
 
 from __future__ import annotations
