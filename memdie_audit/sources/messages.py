@@ -37,6 +37,7 @@ _PREFIX = re.compile(r"^\s*\[([^\]]*)\]\s*")
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw|fwd?)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _BASE_COMMIT = re.compile(r"(?m)^base-commit:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
 _PREREQUISITE = re.compile(r"(?m)^prerequisite-patch-id:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
+_MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")
 _DIFF_START = re.compile(r"(?m)^(diff --git |--- \S.*\n\+\+\+ \S)")
 
 
@@ -144,34 +145,64 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
+def escape_from(raw: bytes) -> bytes:
+    """A message's lines that start with (``>``…)``From `` escaped as mboxrd
+    does, so that :func:`split_mbox` gives the message back unchanged."""
+    return re.sub(rb"(?m)^(>*From )", rb">\1", raw)
+
+
 @dataclass(frozen=True)
-class _Mail:
+class Mail:
+    """One message, decoded: what ordering a series needs of it."""
+
     message_id: str | None
-    subject: str  # as sent, prefix included
+    subject: str  # without the [..] prefixes (a reply's: as sent)
     tags: tuple[str, ...]  # the words of the [..] prefixes
     author: str
     email: str
     date: datetime | None
     body: str
+    # The Message-Ids it answers: References (the thread's root first), then In-Reply-To
+    parents: tuple[str, ...] = ()
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(_REPLY.match(self.subject))
+
+    @property
+    def numbers(self) -> tuple[int, int | None, int | None]:
+        """(version, n, m) of its ``[PATCH vN n/m]``."""
+        return _numbers(self.tags)
+
+    @property
+    def diff_start(self) -> int | None:
+        """Where its diff starts in ``body`` (None: it carries none)."""
+        start = _DIFF_START.search(self.body)
+        return start.start() if start else None
+
+    def is_cover(self) -> bool:
+        """A cover letter: 0/m, or no number, no diff and a base-commit line."""
+        _, number, _ = self.numbers
+        return number == 0 or (number is None and self.diff_start is None
+                               and _BASE_COMMIT.search(self.body) is not None)
 
 
 def read_thread(data: bytes, name: str) -> Thread:
     """The series in ``data``: the newest version's patches in n/m order."""
-    mails = [_parse(raw) for raw in split_mbox(data)]
-    covers: dict[int, _Mail] = {}
+    mails = [parse_message(raw) for raw in split_mbox(data)]
+    covers: dict[int, Mail] = {}
     found: dict[int, dict[int, MailPatch]] = {}
     skipped: list[str] = []
     for mail in mails:
         version, number, total = _numbers(mail.tags)
-        if _REPLY.match(mail.subject):
+        if mail.is_reply:
             skipped.append(f"reply: {_one_line(mail.subject)}")
             continue
-        start = _DIFF_START.search(mail.body)
         # A cover letter is 0/m; one may carry an interdiff, never applied.
-        if number == 0 or (start is None and number is None
-                           and _BASE_COMMIT.search(mail.body)):
+        if mail.is_cover():
             covers.setdefault(version, mail)
             continue
+        start = _DIFF_START.search(mail.body)
         if start is None:
             skipped.append(f"no diff: {_one_line(mail.subject)}")
             continue
@@ -203,7 +234,8 @@ def read_thread(data: bytes, name: str) -> Thread:
                   cover.message_id if cover else None, skipped, missing)
 
 
-def _parse(raw: bytes) -> _Mail:
+def parse_message(raw: bytes) -> Mail:
+    """One raw message (no mbox separator line), decoded."""
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     subject = _header(msg, "Subject")
     tags: list[str] = []
@@ -217,8 +249,11 @@ def _parse(raw: bytes) -> _Mail:
     except (TypeError, ValueError, IndexError):
         date = None
     message_id = _header(msg, "Message-Id").strip().strip("<>").strip() or None
-    return _Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
-                 name or address or "unknown", address, date, _body(msg))
+    parents = tuple(dict.fromkeys(
+        _MESSAGE_IDS.findall(_header(msg, "References"))
+        + _MESSAGE_IDS.findall(_header(msg, "In-Reply-To"))))
+    return Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
+                name or address or "unknown", address, date, _body(msg), parents)
 
 
 def _header(msg: Message, name: str) -> str:
@@ -264,7 +299,7 @@ def _numbers(tags: tuple[str, ...]) -> tuple[int, int | None, int | None]:
     return version, number, total
 
 
-def _patch(mail: _Mail, version: int, number: int, total: int, start: int) -> MailPatch:
+def _patch(mail: Mail, version: int, number: int, total: int, start: int) -> MailPatch:
     head = mail.body[:start]
     # The commit message ends at the "---" line git format-patch writes
     # before the diffstat (git mailinfo's rule); the rest is commentary.
