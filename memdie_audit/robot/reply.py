@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..result import Audit, Severity
+from ..result import Audit, Finding, Severity
 
 if TYPE_CHECKING:
     from ..sources.mail import MailInput
     from .audit import Tree
 
 SHOWN = 20  # findings per tree; the report holds the rest
+DOES_NOT_APPLY = "patch-does-not-apply"
 
 
 def reply_text(record: dict[str, Any], mail: MailInput, trees: tuple[Tree, ...],
@@ -37,14 +38,17 @@ def reply_text(record: dict[str, Any], mail: MailInput, trees: tuple[Tree, ...],
     lines.append("")
     for tree in trees:
         audit, told = audits[tree.name], summary["trees"][tree.name]
-        lines.append(f"tree: {tree.name} ({tree.rev} = {tree.sha[:12]})")
+        at = tree.sha[:12] if tree.sha.startswith(tree.rev) else f"{tree.rev} = {tree.sha[:12]}"
+        lines.append(f"tree: {tree.name} ({at})")
         lines.append(f"  applied: {told['applied']} of {told['of']} patches; "
                      f"verdict: {told['verdict']}, {told['errors']} errors, "
                      f"{told['warnings']} warnings")
         if audit.intent_lines:
             for name, line in sorted(audit.intent_lines.items()):
                 lines.append(f"  intent{' of ' + name if name else ''}: {line}")
-        worth = [f for f in audit.findings if f.severity is not Severity.NOTE]
+        lines += _where_it_fails(audit)
+        worth = [f for f in audit.findings
+                 if f.severity is not Severity.NOTE and f.rule != DOES_NOT_APPLY]
         if worth:
             lines.append("")
             for f in worth[:SHOWN]:
@@ -60,3 +64,19 @@ def reply_text(record: dict[str, Any], mail: MailInput, trees: tuple[Tree, ...],
               "-- ",
               f"memdie-audit {__version__} watch: an automated draft, not sent.", ""]
     return "\n".join(lines)
+
+
+def _where_it_fails(audit: Audit) -> list[str]:
+    """One line per patch that does not apply: how many hunks, and the first."""
+    failed: dict[str, list[Finding]] = {}
+    for f in audit.findings:
+        if f.rule == DOES_NOT_APPLY:
+            failed.setdefault(f.patch or "?", []).append(f)
+    return [f"  patch {patch} does not apply here: {len(found)} hunk(s) rejected, first in "
+            f"{found[0].path}:{found[0].line}"
+            for patch, found in sorted(failed.items(), key=lambda item: _number(item[0]))]
+
+
+def _number(label: str) -> int:
+    head = label.split("/")[0]
+    return int(head) if head.isdigit() else 0
