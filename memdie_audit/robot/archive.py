@@ -5,8 +5,9 @@ repositories): each commit adds one message as the file ``m``, and a commit
 that removes one writes it as ``d``. v1 is one repository with a file per
 message. Every git call goes through :mod:`..sources.gitcmd` (no hooks, no
 fsmonitor, no optional locks); nothing here fetches, writes or repacks.
-The new messages of an epoch come from one ``git log`` and one ``git
-cat-file --batch``, not a process per message.
+The new messages of an epoch come from one ``git log``, one ``git
+cat-file --batch-check`` and one ``git cat-file --batch`` per 64 MB of
+mail, not a process per message.
 """
 
 from __future__ import annotations
@@ -101,33 +102,50 @@ def new_entries(epoch: Epoch, last: str | None, head: str, since: str | None = N
 
 
 def _read(epoch: Epoch, found: list[tuple[str, str, bool]]) -> Iterator[Entry]:
-    """The messages' bytes through one ``cat-file --batch-check`` (sizes)
-    and one ``cat-file --batch`` (contents, one at a time)."""
+    """The messages' bytes: their sizes through one ``cat-file
+    --batch-check``, then their contents through ``cat-file --batch``, one
+    process per :data:`BATCH_BYTES` of mail (one for a usual pass)."""
     if not found:
         return
-    blobs = list(dict.fromkeys(blob for _, blob, _ in found))
-    sizes = _sizes(epoch, blobs)
-    wanted = [b for b in blobs if 0 <= sizes.get(b, -1) <= MAX_MESSAGE]
-    wanted_set = set(wanted)
-    stream = gitcmd.BlobStream(epoch.path, wanted) if wanted else None
-    contents: dict[str, bytes | None] = {}
-    uses: dict[str, int] = {}
-    for _, blob, _ in found:
-        uses[blob] = uses.get(blob, 0) + 1
-    position = 0
-    try:
-        for commit, blob, deleted in found:
-            # Answers come in the order asked: read up to this one.
-            while stream is not None and position < len(wanted) and blob not in contents \
-                    and blob in wanted_set:
-                contents[wanted[position]] = stream.read(1)[0]
-                position += 1
-            uses[blob] -= 1
-            data = contents.get(blob) if uses[blob] else contents.pop(blob, None)
-            yield Entry(commit, blob, deleted, data, sizes.get(blob, 0))
-    finally:
-        if stream is not None:
-            stream.close()
+    sizes = _sizes(epoch, list(dict.fromkeys(blob for _, blob, _ in found)))
+    contents: dict[str, bytes] = {}
+    batch_end = 0
+    for i, (commit, blob, deleted) in enumerate(found):
+        if i >= batch_end:
+            contents, batch_end = _batch(epoch, found, i, sizes)
+        yield Entry(commit, blob, deleted, contents.get(blob), sizes.get(blob, 0))
+
+
+BATCH_BYTES = 64 * 1024 * 1024
+
+
+def _batch(epoch: Epoch, found: list[tuple[str, str, bool]], first: int,
+           sizes: dict[str, int]) -> tuple[dict[str, bytes], int]:
+    """The contents of the messages from ``found[first]`` on, up to
+    :data:`BATCH_BYTES`; and the index of the first entry not read."""
+    wanted: dict[str, None] = {}
+    total, end = 0, first
+    while end < len(found) and (not wanted or total < BATCH_BYTES):
+        blob = found[end][1]
+        size = sizes.get(blob, -1)
+        if 0 <= size <= MAX_MESSAGE and blob not in wanted:
+            wanted[blob] = None
+            total += size
+        end += 1
+    out = gitcmd.run(epoch.path, "cat-file", "--batch",
+                     stdin=b"".join(b.encode() + b"\n" for b in wanted))
+    contents: dict[str, bytes] = {}
+    at = 0
+    for blob in wanted:
+        newline = out.index(b"\n", at)
+        fields = out[at:newline].split()
+        if len(fields) != 3:  # missing
+            at = newline + 1
+            continue
+        size = int(fields[2])
+        contents[blob] = out[newline + 1:newline + 1 + size]
+        at = newline + 1 + size + 1
+    return contents, end
 
 
 def _sizes(epoch: Epoch, blobs: list[str]) -> dict[str, int]:

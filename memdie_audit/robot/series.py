@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import email.errors
 import hashlib
+import re
 from typing import Any
 
-from ..sources.commits import diff_can_touch
+from ..sources.commits import diff_can_touch, flag_pattern
 from ..sources.mail import sane_path
-from ..sources.messages import Mail, parse_message
+from ..sources.messages import HEADER_END, MESSAGE_IDS, Mail, is_reply_subject, parse_message
 
 # A message whose diff is larger than this is a diff bomb to the robot: its
 # series is skipped with the reason, the run goes on.
@@ -41,46 +42,92 @@ def read_message(data: bytes) -> Mail:
         raise Refused(f"the message cannot be read: {type(err).__name__}") from None
 
 
+_GIT_PATHS = re.compile(r"(?m)^diff --git (\"?a/.*?\"?) (\"?b/.*?\"?)\r?$")
+_PAIR_PATHS = re.compile(r"(?m)^--- (\S+)[^\n]*\n\+\+\+ (\S+)")
+
+
 def diff_facts(mail: Mail) -> tuple[bool, bool]:
     """(is a patch, could touch a flag) for a message that is not a reply;
-    :class:`Refused` for a diff bomb or a path outside the tree."""
+    :class:`Refused` for a diff bomb or a path outside the tree. Whole-text
+    searches first: a line-by-line look only where the flag pattern occurs."""
     start = mail.diff_start
     if start is None:
         return mail.is_cover(), False
-    paths: list[str] = []
+    diff = mail.body[start:]
+    lines = diff.count("\n") + 1
+    if lines > MAX_DIFF_LINES:
+        raise Refused(f"a diff of {lines} lines, more than the robot reads ({MAX_DIFF_LINES})")
+    paths = {_diff_path(p) for pair in (*_GIT_PATHS.findall(diff), *_PAIR_PATHS.findall(diff))
+             for p in pair}
+    paths.discard("/dev/null")
+    paths.discard("")
+    if len(paths) > MAX_DIFF_FILES:
+        raise Refused(f"a diff of {len(paths)} files, more than the robot reads "
+                      f"({MAX_DIFF_FILES})")
+    bad = next((p for p in sorted(paths) if not sane_path(p)), None)
+    if bad is not None:
+        raise Refused(f"a patch aimed outside the tree: {bad[:80]!r}")
+    if not re.search(flag_pattern(), diff):
+        return True, diff_can_touch(paths, ())  # no line can name a flag
+    return True, diff_can_touch(paths, _changed_lines(diff))
+
+
+def _changed_lines(diff: str) -> list[str]:
+    """The added and removed lines of a diff, without their sign."""
     changed: list[str] = []
-    lines = mail.body[start:].split("\n")
-    if len(lines) > MAX_DIFF_LINES:
-        raise Refused(f"a diff of {len(lines)} lines, more than the robot reads "
-                      f"({MAX_DIFF_LINES})")
+    lines = diff.split("\n")
     header = False
     for i, line in enumerate(lines):
         if line.startswith("diff --git "):
-            parts = line[len("diff --git "):].split(" b/", 1)
-            paths.extend(p.removeprefix("a/").strip('"') for p in parts)
             header = True
         elif line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
-            paths.append(_diff_path(line[4:]))
             header = True
-        elif line.startswith("+++ ") and header:
-            paths.append(_diff_path(line[4:]))
         elif line.startswith("@@"):
             header = False
         elif line[:1] in ("+", "-") and not header:
             changed.append(line[1:])
-    paths = [p for p in paths if p and p != "/dev/null"]
-    if len(set(paths)) > MAX_DIFF_FILES:
-        raise Refused(f"a diff of {len(set(paths))} files, more than the robot reads "
-                      f"({MAX_DIFF_FILES})")
-    bad = next((p for p in paths if not sane_path(p)), None)
-    if bad is not None:
-        raise Refused(f"a patch aimed outside the tree: {bad[:80]!r}")
-    return True, diff_can_touch(paths, changed)
+    return changed
 
 
 def _diff_path(text: str) -> str:
     path = text.split("\t")[0].rstrip().strip('"')
     return path if path == "/dev/null" else path.split("/", 1)[1] if "/" in path else path
+
+
+_FOLDED = re.compile(rb"\r?\n[ \t]+")
+# What makes a message worth parsing in full: a diff, a cover's base-commit,
+# or a body the header says is encoded or in parts.
+_WORTH = re.compile(rb"(?m)^(diff --git |\+\+\+ |base-commit:)")
+_ENCODED = re.compile(rb"base64|quoted-printable", re.IGNORECASE)
+
+
+def _glance(data: bytes) -> tuple[str | None, tuple[str, ...], bool] | None:
+    """(Message-Id, the ids it answers, is a reply) of a message that needs
+    no more than its header: a reply, or one with no ``[..]`` subject prefix,
+    no diff and no base-commit in a plain body. None: parse it in full. Read as
+    :func:`~memdie_audit.sources.messages.parse_message` reads those headers."""
+    end = HEADER_END.search(data)
+    if end is None:
+        return None
+    fields: dict[bytes, bytes] = {}
+    for line in _FOLDED.sub(b" ", data[:end.start()]).split(b"\n"):
+        name, sep, value = line.partition(b":")
+        if sep:
+            fields.setdefault(name.strip().lower(), value.strip())
+    subject = fields.get(b"subject", b"")
+    if b"=?" in subject or not subject.isascii():
+        return None
+    reply = is_reply_subject(subject.decode())
+    # A "[PATCH 0/4]" may be a cover letter without a base-commit line.
+    if not reply and (subject.lstrip().startswith(b"[") or _WORTH.search(data, end.end())
+                      or _ENCODED.search(fields.get(b"content-transfer-encoding", b""))
+                      or b"multipart" in fields.get(b"content-type", b"").lower()):
+        return None
+    ids = [fields.get(name, b"").decode("utf-8", "replace")
+           for name in (b"message-id", b"references", b"in-reply-to")]
+    message_id = " ".join(ids[0].split()).strip().strip("<>").strip() or None
+    parents = tuple(dict.fromkeys(MESSAGE_IDS.findall(ids[1]) + MESSAGE_IDS.findall(ids[2])))
+    return message_id, parents, reply
 
 
 def series_key(root: str, version: int, total: int) -> str:
@@ -108,13 +155,21 @@ class Assembly:
             self._refuse(f"blob:{blob}", None, f"a message of {size} bytes, more than the "
                                                "robot reads")
             return
+        threads = self.state["threads"]
+        glance = _glance(data)
+        if glance is not None:  # a reply, or talk without a diff: its thread is all
+            message_id, parents, reply = glance
+            message_id = message_id or f"blob:{blob}"
+            threads.setdefault(message_id, threads.get(parents[0], parents[0])
+                               if parents else message_id)
+            counts["replies" if reply else "other"] += 1
+            return
         try:
             mail = read_message(data)
         except Refused as why:
             self._refuse(f"blob:{blob}", None, str(why))
             return
         message_id = mail.message_id or f"blob:{blob}"
-        threads = self.state["threads"]
         root = message_id
         if mail.parents:
             first = mail.parents[0]

@@ -62,7 +62,9 @@ def load_state(folder: Path) -> dict[str, Any]:
 
 
 def save_state(folder: Path, state: dict[str, Any]) -> None:
-    write_if_changed(folder / STATE, json_bytes(state))
+    # Compact: the C encoder writes it (indent would take the slow one).
+    data = json.dumps(state, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    write_if_changed(folder / STATE, (data + "\n").encode())
 
 
 @contextmanager

@@ -37,7 +37,7 @@ _PREFIX = re.compile(r"^\s*\[([^\]]*)\]\s*")
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw|fwd?)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _BASE_COMMIT = re.compile(r"(?m)^base-commit:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
 _PREREQUISITE = re.compile(r"(?m)^prerequisite-patch-id:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
-_MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")
+MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")  # the ids of References, In-Reply-To
 _DIFF_START = re.compile(r"(?m)^(diff --git |--- \S.*\n\+\+\+ \S)")
 
 
@@ -145,6 +145,11 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
+def is_reply_subject(subject: str) -> bool:
+    """``Re:``, ``AW:``, ``Fwd:`` …: a reply, never a patch to apply."""
+    return bool(_REPLY.match(subject))
+
+
 def escape_from(raw: bytes) -> bytes:
     """A message's lines that start with (``>``…)``From `` escaped as mboxrd
     does, so that :func:`split_mbox` gives the message back unchanged."""
@@ -236,7 +241,7 @@ def read_thread(data: bytes, name: str) -> Thread:
 
 def parse_message(raw: bytes) -> Mail:
     """One raw message (no mbox separator line), decoded."""
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    msg = _message(raw)
     subject = _header(msg, "Subject")
     tags: list[str] = []
     rest = subject
@@ -250,16 +255,34 @@ def parse_message(raw: bytes) -> Mail:
         date = None
     message_id = _header(msg, "Message-Id").strip().strip("<>").strip() or None
     parents = tuple(dict.fromkeys(
-        _MESSAGE_IDS.findall(_header(msg, "References"))
-        + _MESSAGE_IDS.findall(_header(msg, "In-Reply-To"))))
+        MESSAGE_IDS.findall(_header(msg, "References"))
+        + MESSAGE_IDS.findall(_header(msg, "In-Reply-To"))))
     return Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
                 name or address or "unknown", address, date, _body(msg), parents)
+
+
+def _message(raw: bytes) -> Message:
+    """The parsed message. A single-part one (almost every patch and reply)
+    gets its header parsed and its body set as the parser would set it,
+    without the parser's line-by-line walk through the body."""
+    end = HEADER_END.search(raw)
+    if end is not None:
+        msg = email.message_from_bytes(raw[:end.end()], policy=email.policy.compat32)
+        if not msg.defects and msg.get_content_maintype() not in ("multipart", "message"):
+            msg.set_payload(raw[end.end():].decode("ascii", "surrogateescape"))
+            return msg
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
+
+
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    if isinstance(value, str) and "=?" not in value and value.isascii():
+        return " ".join(value.split())  # nothing encoded: decode_header would change nothing
     try:
         text = str(email.header.make_header(email.header.decode_header(str(value))))
     except (UnicodeError, LookupError, email.errors.HeaderParseError):
