@@ -143,7 +143,7 @@ def test_reply_draft_says_where_it_applies_and_claims_no_one(first) -> None:
     reply = (out / older["folder"] / "reply.txt").read_text()
     assert f"In-Reply-To: <{older['message_id']}>" in reply
     assert "leftover-definition" in reply and "arch/sparc/" in reply
-    assert "patch 4/4 does not apply here" in reply  # on the later tree
+    assert "patch 4/4 does not apply cleanly here" in reply  # on the later tree
     assert f"--mbox series.mbx --base {index['trees']['main']['sha'][:12]}" in reply
     for trailer in ("Reported-by:", "Signed-off-by:", "Tested-by:", "Closes:"):
         assert trailer not in reply

@@ -25,6 +25,8 @@ def reply_text(record: dict[str, Any], mail: MailInput, trees: tuple[Tree, ...],
     first = thread.cover_id or (thread.patches[0].message_id if thread.patches else None)
     subject = " ".join((record.get("subject") or "").split())
     prefix = f"PATCH v{record['version']}" if record["version"] > 1 else "PATCH"
+    if thread.cover_id:
+        prefix += f" 0/{record['total']}"
     lines = [f"Subject: Re: [{prefix}] {subject}",
              *([f"In-Reply-To: <{first}>"] if first else []), "",
              f"Hi {record.get('author') or 'there'},", "",
@@ -72,7 +74,7 @@ def _where_it_fails(audit: Audit) -> list[str]:
     for f in audit.findings:
         if f.rule == DOES_NOT_APPLY:
             failed.setdefault(f.patch or "?", []).append(f)
-    return [f"  patch {patch} does not apply here: {len(found)} hunk(s) rejected, first in "
+    return [f"  patch {patch} does not apply cleanly here: {len(found)} hunk(s) rejected, first in "
             f"{found[0].path}:{found[0].line}"
             for patch, found in sorted(failed.items(), key=lambda item: _number(item[0]))]
 
