@@ -177,7 +177,7 @@ def small(world, tmp_path_factory):
     return repo, root, [*noise("c"), *v1[:3]], v1[3:]
 
 
-def test_late_patches_join_their_series(small, tmp_path, capsys) -> None:
+def test_late_patches_join_their_series_and_removed_ones_leave(small, tmp_path, capsys) -> None:
     repo, _, early, late = small
     archive = inbox.write_inbox(tmp_path / "inbox", [early])
     trees = ["--tree", f"main={repo.path}@{repo.base}"]
@@ -190,6 +190,11 @@ def test_late_patches_join_their_series(small, tmp_path, capsys) -> None:
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert [(s["patches"], s["missing"]) for s in index["series"]] == [(4, [])]
     assert index["series"][0]["trees"]["main"]["errors"] > 0  # sparc64's leftover
+    # The archive removes patch 4/4 (a "d" commit): the series is audited without it.
+    inbox.write_epoch(archive / "git" / "0.git", [inbox.DELETE + late[-1]])
+    watch(capsys, archive, trees, tmp_path / "out")
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert [(s["patches"], s["missing"]) for s in index["series"]] == [(3, ["4/4"])]
 
 
 def test_v1_archive_gives_what_v2_gives(small, tmp_path, capsys) -> None:

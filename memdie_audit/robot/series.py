@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.errors
 import hashlib
 import re
+from datetime import datetime, timezone
 from typing import Any
 
 from ..sources.commits import diff_can_touch, flag_pattern
@@ -236,7 +237,7 @@ class Assembly:
             series[key] = {"key": key, "root": root, "version": version, "total": total or 1,
                            "subject": "", "cover": None, "patches": {},
                            "seq": len(series), "epoch": epoch,
-                           "date": mail.date.isoformat() if mail.date else None,
+                           "date": _utc(mail.date),
                            "author": mail.author, "refused": None}
         return series[key]
 
@@ -246,6 +247,13 @@ class Assembly:
 
     def save_pending(self) -> None:
         self.state["pending"] = sorted(self.pending)
+
+
+def _utc(date: datetime | None) -> str | None:
+    """An ISO date in UTC, so that the index sorts dates as text."""
+    if date is None:
+        return None
+    return (date.astimezone(timezone.utc) if date.tzinfo else date).isoformat()
 
 
 def refs(record: Record) -> list[Record]:
