@@ -5,6 +5,7 @@ Run by hand, not in the test suite:
 
     python benchmarks/bench.py                 # builds a kernel-sized tree once
     python benchmarks/bench.py --tree ~/linux [--series BASE..HEAD [--mbox FILE]] [--push]
+    python benchmarks/bench.py --robot         # the review robot (benchmarks/robot.py)
 
 Without --tree it builds (and reuses) a fixture repository of >= 50,000
 files and >= 500 MB with the flag in about 40 files, plus the removal
@@ -243,8 +244,19 @@ def main() -> None:
                         "a 1,000-commit series and a treewide series of 50 commits of 200 "
                         "files (writes the branches bench/push, bench/long1000 and "
                         "bench/treewide into that repository: use a clone)")
+    p.add_argument("--robot", action="store_true",
+                   help="time only the review robot: 10,000 archive messages, 1%% in flag "
+                        "series (benchmarks/robot.py)")
     args = p.parse_args()
 
+    if args.robot:
+        import robot  # benchmarks/robot.py, next to this script
+
+        env = environment(args.workdir / "xdg-cache")
+        result = robot.run(args.workdir, env, rounds=args.rounds)
+        if args.json:
+            args.json.write_text(json.dumps(result, indent=2))
+        return
     if args.tree:
         repo = args.tree.resolve()
         base = args.series.partition("..")[0] if args.series else None

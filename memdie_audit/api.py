@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
@@ -24,6 +25,9 @@ from .rules.intent import INTENTS, check_known
 from .sources.commits import check_history, parse_range
 from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
 from .walk import Progress, arch_states, cannot_touch, untouched_series, walk_series
+
+if TYPE_CHECKING:
+    from .sources.mail import MailInput
 
 DEFAULT_SYMBOL = "TIF_MEMDIE"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -93,12 +97,23 @@ def audit_mbox(tree: str | Path, mbox: str, symbol: Symbols = DEFAULT_SYMBOL, *,
     onto ``base``, its base-commit, a guessed base or HEAD, without writing
     into the repository; hunks that do not apply are findings."""
     # Mail's modules (the email package among them) only for mail.
+    from .sources.mail import read_mail
+
+    top = repository(str(tree), "--mbox")
+    return audit_mail(top, read_mail(mbox), symbol, base=base, progress=progress,
+                      intent=intent, changed=changed, three_way=three_way, cache=cache)
+
+
+def audit_mail(top: Path, mail: MailInput, symbol: Symbols = DEFAULT_SYMBOL, *,
+               base: str | None = None, progress: Progress | None = None,
+               intent: Intents = None, changed: bool = False, three_way: bool = False,
+               cache: bool = True) -> Audit:
+    """:func:`audit_mbox` of mail already read (the review robot reads it
+    from an archive) into the repository ``top``."""
     from .mailed import with_mail
-    from .sources.mail import choose_base, mailed_series, read_mail
+    from .sources.mail import choose_base, mailed_series
 
     names = _symbols(symbol, changed)
-    top = repository(str(tree), "--mbox")
-    mail = read_mail(mbox)
     chosen = choose_base(top, mail, base)
     # The base's grep (of every flag named) runs while the patches are applied.
     pending = PendingSnapshots(GitTree(top, chosen.sha), names, _cache(cache)) \

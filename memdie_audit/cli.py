@@ -40,7 +40,9 @@ EXIT_TERMINATED = 143
 _DESCRIPTION = """\
 Audit a kernel tree, or a patch series against it, for every definition and
 use of a thread-info flag across all arches.
-'memdie-audit demo [DIR]' builds and audits a demo tree."""
+'memdie-audit demo [DIR]' builds and audits a demo tree;
+'memdie-audit watch ARCHIVE --tree NAME=PATH[@REV]... -o DIR' is the review
+robot over a public-inbox archive (docs/robot.md)."""
 
 _EPILOG = """\
 examples:
@@ -52,6 +54,7 @@ examples:
   memdie-audit ~/linux --symbol TIF_UPROBE       # any flag; its mask is _TIF_UPROBE
   memdie-audit ~/linux --series v6.18.. --changed-flags   # every flag the series changes
   memdie-audit . --series v4.9.. --format sarif -o memdie.sarif
+  memdie-audit watch ~/lore/linux-arch --tree mainline=~/linux -o ~/robot --jobs 2
 
 exit status:
   0    no finding at or above --fail-on (default: error)
@@ -260,6 +263,10 @@ def _main(argv: list[str]) -> int:
             _load("demo")
             from .demo import run_demo
             return run_demo(argv[1:], sys.stdout)
+        if argv[:1] == ["watch"]:
+            _load("robot")
+            from .robot import run as watch
+            return watch(argv[1:], sys.stdout)
         if argv[:1] in (["fix"], ["atlas"]):
             _load(argv[0])
             command = importlib.import_module(f"{__package__}.{argv[0]}")

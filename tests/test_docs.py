@@ -86,7 +86,7 @@ def test_the_man_page_renders_every_option_and_rule() -> None:
     def shown(word: str) -> bool:
         return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", rendered) is not None
 
-    for command in ((), ("fix",), ("atlas",), ("demo",)):
+    for command in ((), ("fix",), ("atlas",), ("demo",), ("watch",)):
         options = {o for line in _cli(*command, "--help").splitlines()
                    if line.startswith("  -")
                    for o in re.findall(r"--?[A-Za-z0-9][\w-]*", re.split(r"\s{2,}",

@@ -20,7 +20,9 @@ The text is in ``data/``: ``arch_layouts.json`` (every arch's flag bits),
 The modules say which file goes where and what each series step changes:
 ``arch_layouts`` and ``headers`` for the flag headers, ``flag_users``,
 ``filler``, ``state`` (one tree state as bytes), ``series_specs`` (the
-variants and their expected findings) and ``gitrepo`` (git fast-import).
+variants and their expected findings) and ``gitrepo`` (git fast-import);
+``inbox`` writes public-inbox archives of mailed series for the review
+robot.
 
     repo = build_repo(tmp_path / "linux")
     repo.revrange("flawed")            # "<base>..<head>" for --series
@@ -35,6 +37,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import inbox
 from .arch_layouts import ArchFacts
 from .eras import DEFAULT_ERA, ERAS, Era, era_named
 from .flag_users import HOSTILE_PATH, STALE_PATH, hostile_line
@@ -45,7 +48,7 @@ from .state import TreeState, render_tree
 __all__ = [
     "DEFAULT_ERA", "ERAS", "SERIES", "ArchFacts", "Era", "Expect", "FixtureError", "FixtureRepo",
     "SeriesSpec", "TreeState", "HOSTILE_PATH", "STALE_PATH", "build_repo", "era_named",
-    "format_patch", "hostile_line", "render_tree", "write_tree",
+    "format_patch", "hostile_line", "inbox", "render_tree", "write_tree",
 ]
 
 

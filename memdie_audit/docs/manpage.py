@@ -1,5 +1,5 @@
 """docs/memdie-audit.1, the man page, made from the argparse parsers of
-every command (the audit, fix, atlas, demo) and the rule registry, so its
+every command (the audit, fix, atlas, demo, watch) and the rule registry, so its
 options, exit statuses and rules are those of the code.
 
 Deterministic: no date (the version says which tool it documents), and
@@ -14,6 +14,7 @@ import re
 from .. import __version__, cli, demo
 from ..atlas import parser as atlas_parser
 from ..fix import parser as fix_parser
+from ..robot import parser as watch_parser
 from ..rules import RULES
 from .rules_page import STAGES
 
@@ -126,7 +127,7 @@ def _rules() -> list[str]:
 
 def man_page() -> str:
     main = cli.parser()
-    commands = [fix_parser(), atlas_parser(), demo._parser()]  # noqa: SLF001
+    commands = [fix_parser(), atlas_parser(), demo._parser(), watch_parser()]  # noqa: SLF001
     epilog = _epilog_sections(main.epilog or "")
     lines = [
         '.\\" Generated from the argparse parsers and the rule registry by',

@@ -9,8 +9,10 @@ plain git and not GitPython: docs/design.md, "Design notes: git access".)
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,6 +101,31 @@ FLAG_PATHS = ("arch/*/include/asm/thread_info*.h", "include/asm-generic/thread_i
               "include/linux/thread_info.h", "arch/*/Kconfig")
 
 
+def flag_pattern(symbol: str | None = None) -> str:
+    """What an added or removed line must match to change ``symbol``
+    (None: any flag), as a regular expression git's ``-G`` and Python's
+    ``re`` read alike. With :data:`FLAG_PATHS` it is the whole test of
+    whether a change can touch a flag: :func:`touches_flag` asks git with
+    it, the review robot reads mailed diffs with it (:func:`diff_can_touch`)."""
+    return re.escape(symbol) if symbol else "TIF_"
+
+
+def is_flag_path(path: str) -> bool:
+    """Is ``path`` one of :data:`FLAG_PATHS` (their ``*`` crosses ``/``,
+    as in a git pathspec)?"""
+    return any(fnmatch.fnmatchcase(path, pattern) for pattern in FLAG_PATHS)
+
+
+def diff_can_touch(paths: Iterable[str], changed_lines: Iterable[str],
+                   symbol: str | None = None) -> bool:
+    """:func:`touches_flag` for a diff given as text: the files it changes
+    and its added and removed lines (without their ``+``/``-``)."""
+    if any(is_flag_path(p) for p in paths):
+        return True
+    pattern = re.compile(flag_pattern(symbol))
+    return any(pattern.search(line) for line in changed_lines)
+
+
 def touches_flag(top: Path, base: str, head: str, symbol: str,
                  env: dict[str, str] | None = None) -> bool:
     """Could ``base..head`` change anything about ``symbol``? A commit that
@@ -112,7 +139,7 @@ def touches_flag(top: Path, base: str, head: str, symbol: str,
              f"{base}..{head}")
     if gitcmd.run(top, *first, "--", *FLAG_PATHS, env=env).strip():
         return True
-    return bool(gitcmd.run(top, *first, "-G", re.escape(symbol), env=env).strip())
+    return bool(gitcmd.run(top, *first, "-G", flag_pattern(symbol), env=env).strip())
 
 
 def names_flag(top: Path, rev: str, symbol: str, env: dict[str, str] | None = None) -> bool:

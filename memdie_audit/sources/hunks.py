@@ -186,7 +186,9 @@ def _read_binary(lines: list[str], i: int, patch: FilePatch) -> int:
             size = ord(text[0]) - (ord("A") - 1 if text[0] <= "Z" else ord("a") - 27)
             data += base64.b85decode(text[1:])[:size]
             i += 1
-        inflated = zlib.decompress(bytes(data))
+        # Inflated no further than the size the patch states: a few KB of
+        # mail must not become gigabytes (a zlib bomb).
+        inflated = zlib.decompressobj().decompress(bytes(data), int(m.group(2)) + 1)
     except (ValueError, zlib.error, IndexError):
         return i
     if len(inflated) == int(m.group(2)):

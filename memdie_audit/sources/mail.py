@@ -82,7 +82,13 @@ def read_mail(mbox_path: str) -> MailInput:
     """Read the mbox (a file, a FIFO or ``-``) and its patches; an
     AuditError when it holds none."""
     name = "stdin" if mbox_path == "-" else mbox_path
-    thread = read_thread(read_input(mbox_path), name)
+    return mail_input(read_input(mbox_path), name)
+
+
+def mail_input(data: bytes, name: str) -> MailInput:
+    """An mbox already in memory, read and ordered (``name`` says where it
+    came from in messages)."""
+    thread = read_thread(data, name)
     return MailInput(name, thread, tuple(tuple(parse_diff(p.diff)) for p in thread.patches))
 
 
@@ -184,7 +190,7 @@ class _Files:
     def apply(self, fp: FilePatch) -> tuple[int, list[Rejected], bool]:
         """Apply one file's hunks: (hunks applied, rejected, by 3-way merge)."""
         total = max(len(fp.hunks), 1)
-        bad = next((p for p in (fp.old_path, fp.new_path) if p is not None and not _sane(p)),
+        bad = next((p for p in (fp.old_path, fp.new_path) if p is not None and not sane_path(p)),
                    None)
         if bad is not None or (fp.new_mode or "100644") not in _MODES:
             return 0, [Rejected(fp.path, "diff --git", None,
@@ -266,7 +272,7 @@ GITLINK = b"160000"
 _MODES = ("100644", "100755", "120000", "160000")
 
 
-def _sane(path: str) -> bool:
+def sane_path(path: str) -> bool:
     """A path git can hold in a tree: relative, no empty, ``.``, ``..`` or
     ``.git`` component, no newline."""
     parts = path.split("/")

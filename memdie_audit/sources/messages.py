@@ -37,6 +37,7 @@ _PREFIX = re.compile(r"^\s*\[([^\]]*)\]\s*")
 _REPLY = re.compile(r"^\s*(re|aw|sv|antw|fwd?)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _BASE_COMMIT = re.compile(r"(?m)^base-commit:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
 _PREREQUISITE = re.compile(r"(?m)^prerequisite-patch-id:[ \t]*([0-9a-fA-F]{7,64})[ \t]*$")
+MESSAGE_IDS = re.compile(r"<([^<>\s]+)>")  # the ids of References, In-Reply-To
 _DIFF_START = re.compile(r"(?m)^(diff --git |--- \S.*\n\+\+\+ \S)")
 
 
@@ -144,34 +145,69 @@ def split_mbox(data: bytes) -> list[bytes]:
     return messages
 
 
+def is_reply_subject(subject: str) -> bool:
+    """``Re:``, ``AW:``, ``Fwd:`` …: a reply, never a patch to apply."""
+    return bool(_REPLY.match(subject))
+
+
+def escape_from(raw: bytes) -> bytes:
+    """A message's lines that start with (``>``…)``From `` escaped as mboxrd
+    does, so that :func:`split_mbox` gives the message back unchanged."""
+    return re.sub(rb"(?m)^(>*From )", rb">\1", raw)
+
+
 @dataclass(frozen=True)
-class _Mail:
+class Mail:
+    """One message, decoded: what ordering a series needs of it."""
+
     message_id: str | None
-    subject: str  # as sent, prefix included
+    subject: str  # without the [..] prefixes (a reply's: as sent)
     tags: tuple[str, ...]  # the words of the [..] prefixes
     author: str
     email: str
     date: datetime | None
     body: str
+    # The Message-Ids it answers: References (the thread's root first), then In-Reply-To
+    parents: tuple[str, ...] = ()
+
+    @property
+    def is_reply(self) -> bool:
+        return bool(_REPLY.match(self.subject))
+
+    @property
+    def numbers(self) -> tuple[int, int | None, int | None]:
+        """(version, n, m) of its ``[PATCH vN n/m]``."""
+        return _numbers(self.tags)
+
+    @property
+    def diff_start(self) -> int | None:
+        """Where its diff starts in ``body`` (None: it carries none)."""
+        start = _DIFF_START.search(self.body)
+        return start.start() if start else None
+
+    def is_cover(self) -> bool:
+        """A cover letter: 0/m, or no number, no diff and a base-commit line."""
+        _, number, _ = self.numbers
+        return number == 0 or (number is None and self.diff_start is None
+                               and _BASE_COMMIT.search(self.body) is not None)
 
 
 def read_thread(data: bytes, name: str) -> Thread:
     """The series in ``data``: the newest version's patches in n/m order."""
-    mails = [_parse(raw) for raw in split_mbox(data)]
-    covers: dict[int, _Mail] = {}
+    mails = [parse_message(raw) for raw in split_mbox(data)]
+    covers: dict[int, Mail] = {}
     found: dict[int, dict[int, MailPatch]] = {}
     skipped: list[str] = []
     for mail in mails:
         version, number, total = _numbers(mail.tags)
-        if _REPLY.match(mail.subject):
+        if mail.is_reply:
             skipped.append(f"reply: {_one_line(mail.subject)}")
             continue
-        start = _DIFF_START.search(mail.body)
         # A cover letter is 0/m; one may carry an interdiff, never applied.
-        if number == 0 or (start is None and number is None
-                           and _BASE_COMMIT.search(mail.body)):
+        if mail.is_cover():
             covers.setdefault(version, mail)
             continue
+        start = _DIFF_START.search(mail.body)
         if start is None:
             skipped.append(f"no diff: {_one_line(mail.subject)}")
             continue
@@ -203,8 +239,9 @@ def read_thread(data: bytes, name: str) -> Thread:
                   cover.message_id if cover else None, skipped, missing)
 
 
-def _parse(raw: bytes) -> _Mail:
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+def parse_message(raw: bytes) -> Mail:
+    """One raw message (no mbox separator line), decoded."""
+    msg = _message(raw)
     subject = _header(msg, "Subject")
     tags: list[str] = []
     rest = subject
@@ -217,14 +254,35 @@ def _parse(raw: bytes) -> _Mail:
     except (TypeError, ValueError, IndexError):
         date = None
     message_id = _header(msg, "Message-Id").strip().strip("<>").strip() or None
-    return _Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
-                 name or address or "unknown", address, date, _body(msg))
+    parents = tuple(dict.fromkeys(
+        MESSAGE_IDS.findall(_header(msg, "References"))
+        + MESSAGE_IDS.findall(_header(msg, "In-Reply-To"))))
+    return Mail(message_id, subject if _REPLY.match(subject) else rest, tuple(tags),
+                name or address or "unknown", address, date, _body(msg), parents)
+
+
+def _message(raw: bytes) -> Message:
+    """The parsed message. A single-part one (almost every patch and reply)
+    gets its header parsed and its body set as the parser would set it,
+    without the parser's line-by-line walk through the body."""
+    end = HEADER_END.search(raw)
+    if end is not None:
+        msg = email.message_from_bytes(raw[:end.end()], policy=email.policy.compat32)
+        if not msg.defects and msg.get_content_maintype() not in ("multipart", "message"):
+            msg.set_payload(raw[end.end():].decode("ascii", "surrogateescape"))
+            return msg
+    return email.message_from_bytes(raw, policy=email.policy.compat32)
+
+
+HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 def _header(msg: Message, name: str) -> str:
     value = msg.get(name)
     if value is None:
         return ""
+    if isinstance(value, str) and "=?" not in value and value.isascii():
+        return " ".join(value.split())  # nothing encoded: decode_header would change nothing
     try:
         text = str(email.header.make_header(email.header.decode_header(str(value))))
     except (UnicodeError, LookupError, email.errors.HeaderParseError):
@@ -264,7 +322,7 @@ def _numbers(tags: tuple[str, ...]) -> tuple[int, int | None, int | None]:
     return version, number, total
 
 
-def _patch(mail: _Mail, version: int, number: int, total: int, start: int) -> MailPatch:
+def _patch(mail: Mail, version: int, number: int, total: int, start: int) -> MailPatch:
     head = mail.body[:start]
     # The commit message ends at the "---" line git format-patch writes
     # before the diffstat (git mailinfo's rule); the rest is commentary.
