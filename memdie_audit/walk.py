@@ -6,7 +6,7 @@ and counts, each arch's state at every commit, where findings are at HEAD."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +16,13 @@ from .kernel.cache import SnapshotCache
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
-from .kernel.snapshot import PendingSnapshot, Snapshot, SnapshotPart, build_snapshot
+from .kernel.snapshot import (
+    PendingSnapshot,
+    PendingSnapshots,
+    Snapshot,
+    SnapshotPart,
+    updated_together,
+)
 from .result import (
     COMMON,
     ArchState,
@@ -71,70 +77,141 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
         if pending is not None:
             pending.cancel()
         return untouched_series(top, base, head, symbol, env, label)
-    commits, start, base_snapshot = _read_series(top, base, head, symbol, env, pending, cache)
-    # Flag-table problems are reported once, by the commit that introduced them.
-    base_problems = {f.identity for f in flag_findings(base_snapshot)}
-    table_seen = set(base_problems)
-    # References the base already could not build are the base's state, not
-    # the series' doing: only new (site, arch) breaks count.
-    base_found = breaks(base_snapshot, base_snapshot)
-    base_breaks = {(b.site, a) for b in base_found for a in b.arches}
-    audits: list[CommitAudit] = []
-    per_commit_breaks: list[list[Break]] = []
-    sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's occurrence key
-    touched = False
-    snapshot = base_snapshot
-    base_states = arch_states(base_snapshot, base_snapshot, base_found)
-    found, states = base_found, base_states
+    group = pending.group if pending is not None else None
+    return walk_flags(top, base, head, [symbol], label=label, env=env, progress=progress,
+                      intents={symbol: intent}, pending=group, cache=cache)[0]
+
+
+# The rules that look at one commit for every audited flag at once, called
+# once per commit of a walk: ``(commit, changes, before, after)`` with the
+# snapshots of every flag before and after the commit (flag -> Snapshot);
+# what they find joins the commit's findings. Rules that compare flags with
+# each other (a renumbering that a hard-coded number elsewhere still uses)
+# belong here, not in one flag's walk.
+CommitRule = Callable[[Commit, Mapping[str, bytes | None], Mapping[str, Snapshot],
+                       Mapping[str, Snapshot]], list[Finding]]
+COMMIT_RULES: list[CommitRule] = []
+
+
+def walk_flags(top: Path, base: str, head: str, symbols: Sequence[str], *,
+               label: str | None = None, env: dict[str, str] | None = None,
+               progress: Progress | None = None,
+               intents: Mapping[str, str | None] | None = None,
+               pending: PendingSnapshots | None = None,
+               cache: SnapshotCache | None = None) -> list[Audit]:
+    """Audit ``base..head`` for several flags in one walk: the commits and
+    the files each changes are read once, each changed file is scanned once
+    for every flag, the flag headers of each tree state are read and
+    checked once, and :data:`COMMIT_RULES` run once per commit; one audit
+    per flag, in the order of ``symbols``. ``pending``: the base's
+    snapshots, already started for (some of) the flags."""
+    commits, start, bases = _read_series(top, base, head, symbols, env, pending, cache)
+    problems = _TableProblems()
+    walks = [_FlagWalk(s, bases[s], (intents or {}).get(s), problems) for s in symbols]
+    snapshots = bases
     try:
         for number, commit in enumerate(commits, 1):
             if progress:
                 progress(number, len(commits), commit)
             changes = read_changes(top, commit, env)
-            after = snapshot.updated(changes)
-            audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
-                                         table_seen, (found, states))
-            states = audit.arch_states
-            touched = touched or bool(audit.removed or audit.added) or any(
-                is_flag_header(p) or kconfig_arch(p) for p in changes)
-            sites.update((id(f), _site_key(f, after)) for f in audit.findings)
-            audits.append(audit)
-            per_commit_breaks.append(_new_breaks(found, base_breaks))
-            snapshot = after
+            after = updated_together(snapshots, changes)
+            shared = [f for rule in COMMIT_RULES for f in rule(commit, changes, snapshots, after)]
+            changed = sorted(changes)
+            for walk in walks:
+                walk.step(commit, changed, after[walk.symbol],
+                          [f for f in shared if f.symbol in (None, walk.symbol)])
+            snapshots = after
     finally:
         close_series(commits)
-    check_known(symbol, base_snapshot, snapshot)
-    decided = decide(symbol, base_snapshot, snapshot, touched, intent)
-    for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
-                                  [c.subject for c in commits], symbol):
-        sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
-        audits[index].findings.append(f)
-    for audit in audits:
-        audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
-                             for f in audit.findings
-                             if decided.removes or f.rule != "reintroduced"]
-    findings = [f for audit in audits for f in audit.findings]
-    findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
-                                   per_commit_breaks[-1], decided))
-    # Last touches, the same for the series' list and each commit's: free
-    # bits named for an addition, then one finding per site.
-    hinted = {id(f): _with_free_bits(f, snapshot) if decided.kind == "add" else f
-              for f in findings}
-    merged = one_per_site(list(hinted.values()))
+    return [w.finish(commits, start, head, label or str(top)) for w in walks]
 
-    def final(f: Finding) -> Finding | None:
-        g = hinted[id(f)]
-        return merged.get(id(g), g)
 
-    findings = [g for f in findings if (g := final(f)) is not None]
-    for audit in audits:
-        audit.findings[:] = [g for f in audit.findings if (g := final(f)) is not None]
-    return Audit(symbol, "series", label or str(top), head, snapshot,
-                 sorted(findings, key=lambda f: f.sort_key), base_rev=start,
-                 base=base_snapshot, commits=audits,
-                 base_states=base_states,
-                 head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
-                 intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
+class _TableProblems:
+    """flag_findings of a tree state, worked out once for all the flags
+    walked together (their snapshots share the state's flag tables)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, tuple[object, list[Finding]]] = {}
+
+    def __call__(self, snapshot: Snapshot) -> list[Finding]:
+        hit = self.seen.get(id(snapshot.tables))
+        if hit is None or hit[0] is not snapshot.tables:
+            hit = self.seen[id(snapshot.tables)] = (snapshot.tables, flag_findings(snapshot))
+        return hit[1]
+
+
+class _FlagWalk:
+    """One flag's side of a walk: what each commit removed, added and broke
+    for it, and at the end its audit."""
+
+    def __init__(self, symbol: str, base: Snapshot, intent: str | None,
+                 problems: _TableProblems) -> None:
+        self.symbol, self.base, self.intent, self.problems = symbol, base, intent, problems
+        # Flag-table problems are reported once, by the commit that introduced them.
+        self.base_problems = {f.identity for f in problems(base)}
+        self.table_seen = set(self.base_problems)
+        # References the base already could not build are the base's state, not
+        # the series' doing: only new (site, arch) breaks count.
+        base_found = breaks(base, base)
+        self.base_breaks = {(b.site, a) for b in base_found for a in b.arches}
+        self.audits: list[CommitAudit] = []
+        self.per_commit_breaks: list[list[Break]] = []
+        self.sites: dict[int, tuple[str, str] | None] = {}  # id(finding) -> its site's key
+        self.touched = False
+        self.snapshot = base
+        self.base_states = arch_states(base, base, base_found)
+        self.found, self.states = base_found, self.base_states
+
+    def step(self, commit: Commit, changed: list[str], after: Snapshot,
+             shared: list[Finding]) -> None:
+        audit, self.found = _audit_commit(commit, changed, self.snapshot, after, self.base,
+                                          self.table_seen, (self.found, self.states),
+                                          self.problems)
+        audit.findings.extend(shared)
+        self.states = audit.arch_states
+        self.touched = self.touched or bool(audit.removed or audit.added) or any(
+            is_flag_header(p) or kconfig_arch(p) for p in changed)
+        self.sites.update((id(f), _site_key(f, after)) for f in audit.findings)
+        self.audits.append(audit)
+        self.per_commit_breaks.append(_new_breaks(self.found, self.base_breaks))
+        self.snapshot = after
+
+    def finish(self, commits: list[Commit], start: str, head: str, label: str) -> Audit:
+        symbol, snapshot, audits, sites = self.symbol, self.snapshot, self.audits, self.sites
+        per_commit_breaks = self.per_commit_breaks
+        base_snapshot = self.base
+        check_known(symbol, base_snapshot, snapshot)
+        decided = decide(symbol, base_snapshot, snapshot, self.touched, self.intent)
+        for index, f in bisect_breaks(per_commit_breaks, [c.sha for c in commits],
+                                      [c.subject for c in commits], symbol):
+            sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
+            audits[index].findings.append(f)
+        for audit in audits:
+            audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
+                                 for f in audit.findings
+                                 if decided.removes or f.rule != "reintroduced"]
+        findings = [f for audit in audits for f in audit.findings]
+        findings.extend(_head_findings(base_snapshot, snapshot, symbol, self.base_problems,
+                                       per_commit_breaks[-1], decided, self.problems))
+        # Last touches, the same for the series' list and each commit's: free
+        # bits named for an addition, then one finding per site.
+        hinted = {id(f): _with_free_bits(f, snapshot) if decided.kind == "add" else f
+                  for f in findings}
+        merged = one_per_site(list(hinted.values()))
+
+        def final(f: Finding) -> Finding | None:
+            g = hinted[id(f)]
+            return merged.get(id(g), g)
+
+        findings = [g for f in findings if (g := final(f)) is not None]
+        for audit in audits:
+            audit.findings[:] = [g for f in audit.findings if (g := final(f)) is not None]
+        return Audit(symbol, "series", label, head, snapshot,
+                     sorted(findings, key=lambda f: f.sort_key), base_rev=start,
+                     base=base_snapshot, commits=audits,
+                     base_states=self.base_states,
+                     head_states=arch_states(snapshot, base_snapshot, per_commit_breaks[-1]),
+                     intent={symbol: decided.kind}, intent_lines={symbol: decided.summary})
 
 
 # At one site the most specific rule wins; the others become its related
@@ -244,13 +321,18 @@ def _commits(top: Path, base: str, head: str, env: dict[str, str] | None) -> lis
     return commits
 
 
-def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, str] | None,
-                 pending: PendingSnapshot | SnapshotPart | None = None,
+def _read_series(top: Path, base: str, head: str, symbols: Sequence[str],
+                 env: dict[str, str] | None, pending: PendingSnapshots | None = None,
                  cache: SnapshotCache | None = None
-                 ) -> tuple[list[Commit], str, Snapshot]:
-    """The commits, the commit the series starts from, and its snapshot. The
-    base tree's grep runs while the commits are read."""
-    pending = pending or PendingSnapshot(GitTree(top, base, env=env), symbol, cache)
+                 ) -> tuple[list[Commit], str, dict[str, Snapshot]]:
+    """The commits, the commit the series starts from, and each flag's
+    snapshot of it, from one grep for all the flags (``pending``, when the
+    caller started it, may cover more flags). The base tree's grep runs
+    while the commits are read."""
+    own = pending is None or any(s not in pending.keys for s in symbols)
+    if own:
+        pending = PendingSnapshots(GitTree(top, base, env=env), symbols, cache)
+    assert pending is not None
     try:
         commits = _commits(top, base, head, env)
     except BaseException:
@@ -258,15 +340,18 @@ def _read_series(top: Path, base: str, head: str, symbol: str, env: dict[str, st
         raise
     start = commits[0].parent or base
     if start == base:
-        return commits, start, pending.finish()
+        done = pending.finish()
+        return commits, start, {s: done[s] for s in symbols}
     # BASE is not the series' parent (e.g. an older upstream): start from the parent.
     pending.cancel()
-    return commits, start, build_snapshot(GitTree(top, start, env=env), symbol, cache)
+    done = PendingSnapshots(GitTree(top, start, env=env), symbols, cache).finish()
+    return commits, start, {s: done[s] for s in symbols}
 
 
 def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: Snapshot,
                   base: Snapshot, table_seen: set[tuple],
-                  before_state: tuple[list[Break], dict[str, ArchState]]
+                  before_state: tuple[list[Break], dict[str, ArchState]],
+                  problems: Callable[[Snapshot], list[Finding]] = flag_findings
                   ) -> tuple[CommitAudit, list[Break]]:
     """What one commit (changing the files ``changed``) removed, added and
     broke; ``table_seen`` collects the flag-table problems reported so far,
@@ -279,7 +364,7 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
         audit.findings.append(merge_commit(commit.subject, commit.sha, after.symbol))
     audit.findings.extend(reintroduced(before, after, changed, commit.sha))
     if any(is_flag_header(p) or kconfig_arch(p) for p in changed):
-        for f in flag_findings(after):
+        for f in problems(after):
             if f.identity not in table_seen:
                 table_seen.add(f.identity)
                 audit.findings.append(replace(f, commit=commit.sha))
@@ -293,7 +378,9 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
 
 
 def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
-                   head_breaks: list[Break], intent: Intent) -> list[Finding]:
+                   head_breaks: list[Break], intent: Intent,
+                   problems: Callable[[Snapshot], list[Finding]] = flag_findings
+                   ) -> list[Finding]:
     """What the tree after the series has, as far as the series' intent
     makes it the series' business."""
     found = list(leftovers(head)) if intent.removes else []
@@ -305,7 +392,7 @@ def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: s
     # Table problems the base already had are not the series' doing, but a
     # broken header is still broken: report them, without a commit (notes,
     # which say the base is as the kernel means it, stay with a tree audit).
-    found.extend(f for f in flag_findings(head)
+    found.extend(f for f in problems(head)
                  if f.identity in base_problems and f.severity is not Severity.NOTE)
     return found
 
