@@ -120,13 +120,15 @@ def _write_layout(layout: ArchLayout, out: TextIO) -> None:
 
 
 @_painted
-def write_terse(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+def write_terse(audit: Audit, out: TextIO, arches: str = "changed", verbose: bool = False
+                ) -> None:
     """One line per finding, nothing else: what editors and CI annotate."""
     out.writelines(f"{f}\n" for f in sorted(audit.findings, key=lambda f: f.sort_key))
 
 
 @_painted
-def write_quiet(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+def write_quiet(audit: Audit, out: TextIO, arches: str = "changed", verbose: bool = False
+                ) -> None:
     """The findings and the total line."""
     write_terse.__wrapped__(audit, out)
     out.write(total_line(audit) + "\n")
