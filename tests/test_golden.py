@@ -69,3 +69,13 @@ def test_mbox_audit_matches_golden(kernel, tmp_path: Path, variant: str) -> None
         out = tmp_path / f"out.{suffix}"
         _run([str(kernel.path), "--mbox", str(mailed), "--format", fmt], out)
         _check(f"mbox-{variant}.{suffix}", out, kernel.path, mailed)
+
+
+def test_treewide_series_matches_golden(generic_bits, tmp_path: Path) -> None:
+    """Four arches onto the generic bits, ~50 flags: the text and the page
+    a reviewer reads as one change."""
+    for fmt, suffix in (("text", "txt"), ("html", "html")):
+        out = tmp_path / f"out.{suffix}"
+        _run([str(generic_bits.path), "--series", generic_bits.revrange("generic-bits"),
+              "--changed-flags", "--format", fmt], out)
+        _check(f"series-generic-bits.{suffix}", out, generic_bits.path)
