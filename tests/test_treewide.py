@@ -133,3 +133,12 @@ def test_sarif_names_the_repair(audit) -> None:
     assert clash["properties"]["window"] == {"first": shas[4], "last": shas[5],
                                              "repairedBy": shas[6]}
     assert "until 7/7" in clash["message"]["text"]
+
+
+def test_a_flag_renumbered_alone_is_told_by_its_intent_line_only(tmp_path: Path) -> None:
+    """x86 moves TIF_SSBD (audited alone): its own move is the intent, not
+    a renumbered-flag finding; flags audited together share one note."""
+    repo = demo_tree.build_repo(tmp_path / "linux", series=("modern-ssbd-clash",), era="modern")
+    alone = audit_series(repo.path, repo.revrange("modern-ssbd-clash"), "TIF_SSBD")
+    assert alone.intent == {"TIF_SSBD": "renumber"}
+    assert not [f for f in alone.findings if f.rule == "renumbered-flag"]

@@ -163,8 +163,12 @@ def renumbered_flags(base: Snapshot, head: Snapshot, symbol: str,
             if old is not None and old.value is not None and flag.value is not None \
                     and old.value != flag.value:
                 moves.append((flag, old.value))
+        # A flag audited alone says its own move on its intent line; flags
+        # walked together share one note per arch.
+        alone = len(intents) <= 1
         intended = [m for m in moves if after.arch in switched
-                    or intents.get(m[0].name) in ("move", "renumber")]
+                    or (intents.get(m[0].name) in ("move", "renumber")
+                        and not (alone and m[0].name == symbol))]
         for flag, old in moves:
             if (flag, old) not in intended and flag.name != symbol:
                 yield finding("renumbered-flag",
