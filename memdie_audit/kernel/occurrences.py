@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Collection
 from typing import TYPE_CHECKING
 
@@ -91,13 +92,20 @@ def flags_named(data: bytes, symbols: Collection[str]) -> list[str]:
     return [s for s in symbols if s.encode() in words]
 
 
-# The last buffer lexed and parsed: the flags of one file, scanned one
-# after another, share its reading (a big file is not kept by the lexer's
-# own memory of small buffers).
-_last: dict[str, object] = {}
+# The last buffer lexed and parsed (per thread): the flags of one file,
+# scanned one after another, share its reading (a big file is not kept by
+# the lexer's own memory of small buffers).
+_reading = threading.local()
+
+
+def _last_reading() -> dict[str, object]:
+    if not hasattr(_reading, "last"):
+        _reading.last = {}
+    return _reading.last
 
 
 def _lex(data: bytes, language: str, arch: str | None) -> lexer.Lexed:
+    _last = _last_reading()
     if _last.get("data") is not data or _last.get("reading") != (language, arch):
         _last.clear()
         _last.update(data=data, reading=(language, arch))
@@ -116,6 +124,7 @@ def _lex(data: bytes, language: str, arch: str | None) -> lexer.Lexed:
 
 def _syntax_root(lexed: lexer.Lexed) -> treesitter.Node:
     """The syntax tree of a lexed buffer, with the comments blanked."""
+    _last = _last_reading()
     if _last.get("lexed") is lexed and "root" in _last:
         return _last["root"]  # type: ignore[return-value]
     root = c_parser().parse_c(lexer.blank_comments(lexed)).root_node
