@@ -74,7 +74,7 @@ print(0, own, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, status, fi
 TARGETS = {"inventory --rev": 0.9, "inventory of the working tree": 1.0,
            "push that never touches the flag": 0.2, "series, 1,000 commits": 2.0,
            "treewide series, 50 x 200 files": 2.0, "mbox, 100 patches": 2.0,
-           "inventory --rev again (cached)": 0.3}
+           "inventory --rev again (cached)": 0.3, "--changed-flags, treewide series": 1.0}
 RSS_TARGET_MB = 250
 
 
@@ -233,6 +233,10 @@ def main() -> None:
     p.add_argument("--tree", type=Path, help="a real kernel checkout (git)")
     p.add_argument("--series", help="with --tree: a removal series BASE..HEAD to time")
     p.add_argument("--mbox", type=Path, help="with --tree and --series: the series as an mbox")
+    p.add_argument("--changed-flags", metavar="BASE..HEAD",
+                   help="with --tree: a treewide flag series (e.g. four arches moving onto "
+                        "the generic TIF bits, ~50 flags) to time with --changed-flags, all "
+                        "flags in one walk, against one git grep of BASE")
     p.add_argument("--workdir", type=Path,
                    default=Path(tempfile.gettempdir()) / "memdie-audit-bench")
     p.add_argument("--files", type=int, default=50_000)
@@ -296,6 +300,15 @@ def main() -> None:
     if mbox:
         run("mbox (that series, mailed)" if args.mbox is None else f"mbox ({mbox.name})",
             ["--mbox", str(mbox), "--format", "json", *cold], base)
+    if args.changed_flags:
+        start = args.changed_flags.partition("..")[0]
+        count = subprocess.run(["git", "-C", str(repo), "rev-list", "--count", "--first-parent",
+                                args.changed_flags], check=True, capture_output=True,
+                               text=True).stdout.strip()
+        print(f"(--changed-flags series: {count} commits)")
+        run("--changed-flags, treewide series",
+            ["--series", args.changed_flags, "--changed-flags", "--format", "json", *cold],
+            start)
     if meta or args.push:
         start = base or head
         push = long_series(repo, start, 3, "bench/push")

@@ -24,7 +24,7 @@ from .rules import tree_findings
 from .rules.intent import INTENTS, check_known
 from .sources.commits import check_history, parse_range
 from .sources.trees import GitTree, Source, open_source, repository, resolve_commit
-from .walk import Progress, arch_states, cannot_touch, untouched_series, walk_series
+from .walk import Progress, arch_states, cannot_touch, untouched_series, walk_flags
 
 if TYPE_CHECKING:
     from .sources.mail import MailInput
@@ -139,34 +139,34 @@ def _walk_each(top: Path, base: str, head: str, names: list[str], changed: bool,
                progress: Progress | None = None, intent: Intents = None,
                pending: PendingSnapshots | None = None, cache: bool = True,
                finish: Callable[[Audit], Audit] = lambda audit: audit) -> Audit:
-    """One walk per audited flag, each ``finish``ed, combined; with
+    """Every audited flag in one walk (those the series cannot touch
+    without one), each flag's audit ``finish``ed, combined; with
     ``changed``, the flags the series changes join those named. The base
-    is grepped once for all the flags that need it (``pending``: already
-    started for some)."""
-    if changed:
-        names = list(dict.fromkeys([*names, *changed_flags(top, base, head, env)]))
-        if not names:
-            return finish(untouched_series(top, base, head, None, env, label))
-
-    untouched = {n: cannot_touch(top, base, head, n, env) for n in names}
-    own = None
-    if pending is None and len(names) > 1:
-        read = [n for n in names if intent_of(intent, n) or not untouched[n]]
-        own = pending = PendingSnapshots(GitTree(top, base, env=env), read, _cache(cache)) \
-            if len(read) > 1 else None
-    try:
-        parts = []
-        for name in names:
-            started = pending.part(name) if pending is not None and name in pending.keys \
-                else None
-            parts.append(finish(walk_series(top, base, head, name, env=env, label=label,
-                                            progress=progress, intent=intent_of(intent, name),
-                                            pending=started, cache=_cache(cache),
-                                            untouched=untouched[name])))
-    finally:
-        if own is not None:
-            own.cancel()
-    return Audit.combine(parts)
+    is grepped once for all the flags walked (``pending``: already started
+    for some)."""
+    found = changed_flags(top, base, head, env) if changed else []
+    names = list(dict.fromkeys([*names, *found]))
+    if changed and not names:
+        return finish(untouched_series(top, base, head, None, env, label))
+    # A flag the series changes is touched; only the others are asked.
+    untouched = {n: n not in found and cannot_touch(top, base, head, n, env) for n in names}
+    walked = [n for n in names if intent_of(intent, n) or not untouched[n]]
+    if pending is not None and any(n not in pending.keys for n in walked):
+        pending.cancel()
+        pending = None
+    audits: dict[str, Audit] = {}
+    if walked:
+        for audit in walk_flags(top, base, head, walked, env=env, label=label,
+                                progress=progress,
+                                intents={n: intent_of(intent, n) for n in walked},
+                                pending=pending, cache=_cache(cache)):
+            audits[audit.symbol] = audit
+    elif pending is not None:
+        pending.cancel()
+    for name in names:
+        if name not in audits:
+            audits[name] = untouched_series(top, base, head, name, env, label)
+    return Audit.combine([finish(audits[n]) for n in names])
 
 
 def _cache(enabled: bool) -> SnapshotCache | None:

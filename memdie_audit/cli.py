@@ -112,6 +112,9 @@ def parser() -> argparse.ArgumentParser:
                         "nothing else")
     p.add_argument("-q", "--quiet", action="store_true",
                    help="text: the findings and the total line only")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="text: a series of many flags in full (each flag's intent, arch "
+                        "table and occurrences), not only as one change")
     p.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the snapshot cache ($XDG_CACHE_HOME/memdie-audit)")
     p.add_argument("--list-rules", action="store_true",
@@ -322,7 +325,7 @@ def text_options(args: argparse.Namespace, stream: TextIO) -> dict[str, Any]:
         isatty = getattr(stream, "isatty", None)
         color = bool(isatty and isatty() and not os.environ.get("NO_COLOR")
                      and os.environ.get("TERM") != "dumb")
-    return {"color": color, "arches": args.arches}
+    return {"color": color, "arches": args.arches, "verbose": args.verbose}
 
 
 def to_stdout(write: Callable[[TextIO], None], stdout: TextIO) -> None:

@@ -116,3 +116,14 @@ def modern(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
     yield built
     assert repo_state(built.path) == before, (
         "a test changed the shared modern repository: work on copy_repo(modern, ...)")
+
+
+@pytest.fixture(scope="session")
+def generic_bits(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
+    """The tree before the generic TIF bits (era 6.17) with the series that
+    moves four arches onto them, built once and shared read-only."""
+    built = demo_tree.build_repo(tmp_path_factory.mktemp("generic-bits") / "linux",
+                                 era="6.17")
+    before = repo_state(built.path)
+    yield built
+    assert repo_state(built.path) == before, "a test changed the shared generic-bits repository"

@@ -132,3 +132,13 @@ def test_a_trimmed_golden_still_sees_every_change_of_a_table(base_tables) -> Non
         changed = copy.deepcopy(base_tables)
         change(changed)
         assert trimmed(changed) != same, f"change {number} does not show"
+
+
+def test_treewide_series_matches_golden(generic_bits, tmp_path: Path) -> None:
+    """Four arches onto the generic bits, ~50 flags: the text and the page
+    a reviewer reads as one change."""
+    for fmt, suffix in (("text", "txt"), ("html", "html")):
+        out = tmp_path / f"out.{suffix}"
+        _run([str(generic_bits.path), "--series", generic_bits.revrange("generic-bits"),
+              "--changed-flags", "--format", fmt], out)
+        _check(f"series-generic-bits.{suffix}", out, generic_bits.path)

@@ -86,3 +86,11 @@ def test_a_broken_document_fails_the_schema(kernel, capsys) -> None:
     report["occurrences"][0]["function"] = False  # the bug the schema now catches
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
+
+
+def test_a_treewide_series_validates_with_its_repair_window(generic_bits, capsys) -> None:
+    report = run(capsys, str(generic_bits.path), "--series",
+                 generic_bits.revrange("generic-bits"), "--changed-flags")
+    jsonschema.validate(report, schema(), cls=jsonschema.Draft202012Validator)
+    repaired = [f["window"]["repaired_by"] for f in report["findings"] if f["window"]]
+    assert repaired == [7]

@@ -10,10 +10,10 @@ s390 and loongarch take their low bits from
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from . import modern, modern_series
+from . import generic_bits, modern, modern_series
 from .arch_layouts import ArchFacts, arch_facts
 from .series_specs import PLANS, SERIES, SeriesSpec, Step
 from .state import BASE, render_tree
@@ -51,7 +51,19 @@ MODERN = Era(
                  "low flag bits from include/asm-generic/thread_info_tif.h.\n",
 )
 
-ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN)}
+GENERIC_BITS = Era(
+    name="6.17", release="v6.17", base=generic_bits.BASE, render=modern.render_modern,
+    plans=generic_bits.PLANS,
+    series={s.name: replace(s, subjects=tuple(step.subject for step in generic_bits.PLANS[s.name]))
+            for s in generic_bits.SPECS},
+    facts=modern.modern_facts,
+    base_date=1759068000,  # 2025-09-28 14:00 UTC, the week of v6.17
+    base_message="Linux 6.17 (memdie-audit fixture)\n\n"
+                 "A synthetic tree with the shape of v6.17: every arch numbers its flags\n"
+                 "in its own header; there are no generic TIF bits yet.\n",
+)
+
+ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN, GENERIC_BITS)}
 DEFAULT_ERA = V4_9.name
 
 

@@ -21,16 +21,20 @@ so the base tree and its shas stay as they are. Every text is ours
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from .arch_layouts import GENERIC_PATH, SPARC_DISPATCH, ArchFacts, read_table
 from .filler import filler_files, kconfig
 from .headers import HeaderEdits, render_generic, render_header, render_sparc_dispatch
-from .layout import Bit
+from .layout import Bit, HeaderSpec, parse_layout
 from .template import load, pick
 
 TABLE = read_table("modern/arch_layouts.json")
+# The four arches that take the generic bits, as they were before they did
+# (the tree in the shape of v6.17): a full header of their own each.
+GENERIC_ARCHES = ("x86", "s390", "loongarch", "riscv")
 GENERIC_TEMPLATE = "modern/templates/thread_info_tif.h"
 _FIXED = ("include/linux/thread_info.h",)
 
@@ -92,11 +96,18 @@ class ModernState:
     restyle: tuple[tuple[str, str, str], ...] = ()
     added: tuple[tuple[str, Bit], ...] = ()
     selects: tuple[tuple[str, str], ...] = ()
+    # Arches still on their own bits (their pre_generic.json header, no
+    # HAVE_GENERIC_TIF_BITS); whether the generic header exists; and the
+    # flags a header no longer defines: (header, flag).
+    own_bits: frozenset[str] = frozenset()
+    generic_header: bool = True
+    dropped: tuple[tuple[str, str], ...] = ()
 
     def edits(self, path: str) -> HeaderEdits:
+        own = path.split("/")[1] in self.own_bits if path != GENERIC_PATH else False
         return HeaderEdits(
-            memdie=path in self.definitions,
-            memdie_mask=path in self.masks,
+            memdie=path in self.definitions or own,
+            memdie_mask=path in self.masks or own,
             renumber=tuple((f, b) for p, f, b in self.renumber if p == path),
             restyle=tuple((f, s) for p, f, s in self.restyle if p == path),
             add=tuple(b for p, b in self.added if p == path),
@@ -114,18 +125,36 @@ def _static_files() -> tuple[tuple[str, bytes], ...]:
     return tuple((p, t.encode()) for p, t in sorted(files.items()))
 
 
+@lru_cache(maxsize=1)
+def _pre_generic() -> dict[str, HeaderSpec]:
+    """The own headers of :data:`GENERIC_ARCHES` before the generic bits."""
+    layouts = json.loads(load("modern/pre_generic.json"))["arches"]
+    notes = json.loads(load("modern/arch_layouts.json"))["notes"]
+    return {arch: replace(TABLE.by_name[arch].headers[0],
+                          layout=parse_layout(lines, notes))
+            for arch, lines in layouts.items()}
+
+
 @lru_cache(maxsize=128)
-def _header(path: str, edits: HeaderEdits) -> bytes:
+def _header(path: str, edits: HeaderEdits, own_bits: bool = False,
+            dropped: tuple[str, ...] = ()) -> bytes:
     if path == GENERIC_PATH:
         return render_generic(edits, TABLE.generic_layout, GENERIC_TEMPLATE).encode()
-    return render_header(TABLE.headers[path], edits).encode()
+    spec = _pre_generic()[path.split("/")[1]] if own_bits else TABLE.headers[path]
+    if dropped:
+        spec = replace(spec, layout=tuple(b for b in spec.layout
+                                          if not (isinstance(b, Bit) and b.name in dropped)))
+    return render_header(spec, edits).encode()
 
 
 def render_modern(state: ModernState = BASE) -> dict[str, bytes]:
     """Every file of the modern tree in ``state``, path -> bytes."""
     files = dict(_static_files())
-    for path in [*TABLE.headers, GENERIC_PATH]:
-        files[path] = _header(path, state.edits(path))
+    for path in TABLE.headers:
+        files[path] = _header(path, state.edits(path), path.split("/")[1] in state.own_bits,
+                              tuple(f for p, f in state.dropped if p == path))
+    if state.generic_header:
+        files[GENERIC_PATH] = _header(GENERIC_PATH, state.edits(GENERIC_PATH))
     for path, change in FLAG_USERS.items():
         files[path] = pick(load(f"modern/flag_users/{path}"), change in state.applied).encode()
     for path, change in NEW_FILES.items():
@@ -134,11 +163,12 @@ def render_modern(state: ModernState = BASE) -> dict[str, bytes]:
     for change in sorted(state.applied & APPENDED.keys()):
         for path, line in APPENDED[change]:
             files[path] += f"{line}\n".encode()
-    for arch in sorted({a for a, _ in state.selects}):
+    for arch in sorted({a for a, _ in state.selects} | state.own_bits):
         spec = TABLE.by_name[arch]
         more = tuple(o for a, o in state.selects if a == arch)
         files[f"arch/{arch}/Kconfig"] = kconfig(
-            replace(spec, kconfig_selects=spec.kconfig_selects + more)).encode()
+            replace(spec, kconfig_selects=spec.kconfig_selects + more,
+                    generic_bits=spec.generic_bits and arch not in state.own_bits)).encode()
     return files
 
 

@@ -82,7 +82,8 @@ class Step:
 
 @dataclass(frozen=True)
 class SeriesSpec:
-    """A variant, audited with ``--symbol`` for each flag of ``symbols``: a
+    """A variant, audited with ``--symbol`` for each flag of ``symbols``
+    (and with ``changed``, ``--changed-flags``): a
     correct audit reports every finding of ``expected``, none that matches
     ``absent`` and, with ``no_errors``, no error at all; with ``intent``,
     it decides that the series does that to each flag (the JSON
@@ -99,11 +100,12 @@ class SeriesSpec:
     no_errors: bool = False
     symbols: tuple[str, ...] = ()
     intent: tuple[tuple[str, str], ...] = ()  # (flag, what the series does to it)
+    changed: bool = False  # audited with --changed-flags (``symbols`` may then be empty)
 
     def __post_init__(self) -> None:
         if self.symbols:
             object.__setattr__(self, "symbol", self.symbols[0])
-        else:
+        elif not self.changed:
             object.__setattr__(self, "symbols", (self.symbol,))
 
     def unmatched(self, findings: Iterable[Mapping[str, object]],

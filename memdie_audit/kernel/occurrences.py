@@ -9,7 +9,10 @@ C-like text, the kind comes from the lexical view in :mod:`cpp`.
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from ..sources.tokens import token_pattern
@@ -34,12 +37,7 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
         return ()
     arch = arch_of(path)
     language = language_of(path)
-    if language == "asm":
-        lexed = lexer.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
-    elif language == "text":
-        lexed = lexer.lex_text(data)
-    else:
-        lexed = lexer.lex_c(data)
+    lexed = _lex(data, language, arch)
     if language == "text":
         kinds = [(Kind.DOC, None, False, False) for _ in hits]
     elif language == "c":
@@ -67,6 +65,72 @@ def scan_file(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
             function=function, text=_line_text(lexed, line, column),
             guarded=guarded, fallback=fallback, configs=needed))
     return tuple(occurrences)
+
+
+def scan_flags(path: str, data: bytes, symbols: Collection[str]
+               ) -> dict[str, tuple[Occurrence, ...]]:
+    """:func:`scan_file` for each of several flags, the file lexed and
+    parsed once for all of them; only the flags it names are in the answer."""
+    found = {}
+    for symbol in flags_named(data, symbols):
+        occurrences = scan_file(path, data, symbol)
+        if occurrences:
+            found[symbol] = occurrences
+    return found
+
+
+def flags_named(data: bytes, symbols: Collection[str]) -> list[str]:
+    """The flags of ``symbols`` whose text is in ``data`` (a superset of
+    those it has as tokens). With a common prefix (``TIF_``) one pass over
+    the buffer collects its words, instead of a search per flag."""
+    prefix = os.path.commonprefix(list(symbols)) if len(symbols) > 1 else ""
+    if len(prefix) < 4:
+        return [s for s in symbols if s.encode() in data]
+    if prefix.encode() not in data:
+        return []
+    words = set(re.findall(re.escape(prefix.encode()) + rb"[A-Za-z0-9_]*", data))
+    return [s for s in symbols if s.encode() in words]
+
+
+# The last buffer lexed and parsed (per thread): the flags of one file,
+# scanned one after another, share its reading (a big file is not kept by
+# the lexer's own memory of small buffers).
+_reading = threading.local()
+
+
+def _last_reading() -> dict[str, object]:
+    if not hasattr(_reading, "last"):
+        _reading.last = {}
+    return _reading.last
+
+
+def _lex(data: bytes, language: str, arch: str | None) -> lexer.Lexed:
+    _last = _last_reading()
+    if _last.get("data") is not data or _last.get("reading") != (language, arch):
+        _last.clear()
+        _last.update(data=data, reading=(language, arch))
+    lexed = _last.get("lexed")
+    if lexed is None:
+        if language == "asm":
+            lexed = lexer.lex_asm(data, ASM_LINE_COMMENTS.get(arch or "", ()))
+        elif language == "text":
+            lexed = lexer.lex_text(data)
+        else:
+            lexed = lexer.lex_c(data)
+        _last["lexed"] = lexed
+    assert isinstance(lexed, lexer.Lexed)
+    return lexed
+
+
+def _syntax_root(lexed: lexer.Lexed) -> treesitter.Node:
+    """The syntax tree of a lexed buffer, with the comments blanked."""
+    _last = _last_reading()
+    if _last.get("lexed") is lexed and "root" in _last:
+        return _last["root"]  # type: ignore[return-value]
+    root = c_parser().parse_c(lexer.blank_comments(lexed)).root_node
+    if _last.get("lexed") is lexed:
+        _last["root"] = root
+    return root
 
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
@@ -106,7 +170,7 @@ def _classify_c(data: bytes, lexed: lexer.Lexed, hits: list[tuple[int, str]], sy
     # ERROR): it parses the text with the comments blanked, and the lexer,
     # which follows C's rules, says what is a comment or a string.
     ts = c_parser()
-    root = ts.parse_c(lexer.blank_comments(lexed)).root_node
+    root = _syntax_root(lexed)
     result = []
     for offset, token in hits:
         end = offset + len(token)

@@ -20,7 +20,7 @@ from .kbuild import BuildFacts
 from .kconfig import build_widths as build_widths_of
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
-from .occurrences import scan_file
+from .occurrences import scan_flags
 from .paths import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
 
 
@@ -146,19 +146,14 @@ class Snapshot:
         are re-read; everything else is shared with this snapshot, which is
         itself the answer (with what it has worked out) when no change can
         matter: no occurrence, flag header, Kconfig or Makefile."""
-        scanned = {p: scan_file(p, d, self.symbol) if d is not None else ()
-                   for p, d in changes.items()}
-        build = self.build.updated(changes) if self.build else None
-        if build is self.build and not any(
-                found or p in self.occurrences or is_flag_header(p) or kconfig_arch(p)
-                for p, found in scanned.items()):
-            return self
-        occurrences = dict(self.occurrences)
+        return updated_together({self.symbol: self}, changes)[self.symbol]
+
+    def with_facts(self, changes: Mapping[str, bytes | None], build: BuildFacts | None
+                   ) -> dict[str, object]:
+        """What the flag headers and arch Kconfigs of ``changes`` make of
+        this tree state's facts (the fields every flag's snapshot shares)."""
         headers = dict(self.header_text)
         for path, data in changes.items():
-            occurrences.pop(path, None)
-            if scanned[path]:
-                occurrences[path] = scanned[path]
             if is_flag_header(path):
                 if data is None:
                     headers.pop(path, None)
@@ -182,9 +177,55 @@ class Snapshot:
             kept = {p: t for p, t in self.tables.items() if p in headers}  # deleted ones go
             tables = _read_tables({p: headers[p] for p in changed_headers if p in headers},
                                   headers.get(GENERIC_FLAG_HEADER), kept)
-        return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
-                       generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches), build=build)
+        return {"tables": tables, "header_text": headers,
+                "generic_arches": frozenset(generic_arches), "build_widths": build_widths,
+                "arches": _arches(tables, generic_arches), "build": build}
+
+
+def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, bytes | None]
+                     ) -> dict[str, Snapshot]:
+    """The snapshots of several flags in one tree state (sharing its flag
+    headers and Kconfigs), after files changed: each changed file is read
+    once for all the flags, the flag headers and what each arch sees are
+    worked out once. A flag's snapshot stays the same object when no change
+    can matter to it."""
+    first = next(iter(snapshots.values()))
+    scanned: dict[str, dict[str, tuple[Occurrence, ...]]] = {
+        p: scan_flags(p, d, snapshots.keys()) if d is not None else {}
+        for p, d in changes.items()}
+    build = first.build.updated(changes) if first.build else None
+    facts = None
+    if build is not first.build or any(is_flag_header(p) or kconfig_arch(p) for p in changes):
+        facts = first.with_facts(changes, build)
+    views = None
+    result = {}
+    for symbol, snapshot in snapshots.items():
+        touched = [p for p in changes if symbol in scanned[p] or p in snapshot.occurrences]
+        if facts is None and not touched:
+            result[symbol] = snapshot
+            continue
+        occurrences = dict(snapshot.occurrences)
+        for path in touched:
+            occurrences.pop(path, None)
+            if symbol in scanned[path]:
+                occurrences[path] = scanned[path][symbol]
+        if facts is None:
+            result[symbol] = share_views(replace(snapshot, occurrences=occurrences), snapshot)
+            continue
+        after = replace(snapshot, occurrences=occurrences, **facts)  # type: ignore[arg-type]
+        if views is None:
+            views = after
+        result[symbol] = share_views(after, views)
+    return result
+
+
+def share_views(snapshot: Snapshot, same_facts: Snapshot) -> Snapshot:
+    """``snapshot`` with the arch views of another snapshot of the same flag
+    headers and Kconfigs (another flag's, or its own before a change that
+    left them alone): what each arch sees is worked out once per tree state."""
+    if snapshot is not same_facts:
+        snapshot.__dict__["views"] = same_facts.views  # cached_property's own slot
+    return snapshot
 
 
 class PendingSnapshots:
@@ -214,15 +255,18 @@ class PendingSnapshots:
             # While git greps: all that the flag headers and Kconfigs tell,
             # their occurrences included (kept where the grep lists the file).
             early, facts = _flag_facts(self.source)
-            scanned = {(s, p): _scan(p, data, s) for s in self.missing
-                       for p, data in early.items()}
-            candidates = self.source.candidates(self.grep)
-            late = self.source.read(p for p in candidates if p not in early)
-            scanned.update(((s, p), _scan(p, data, s)) for s in self.missing
-                           for p, data in late.items())
+            scanned = {p: scan_flags(p, data, self.missing) for p, data in early.items()}
+            candidates = []
+            for batch in self.source.candidate_batches(self.grep):
+                candidates.extend(batch)
+                late = self.source.read(p for p in batch if p not in early)
+                scanned.update((p, scan_flags(p, data, self.missing))
+                               for p, data in late.items())
             for s in self.missing:
-                occurrences = {p: found for p in candidates if (found := scanned.get((s, p)))}
-                self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
+                occurrences = {p: found for p in candidates
+                               if (found := scanned.get(p, {}).get(s))}
+                self.done[s] = share_views(replace(facts, symbol=s, occurrences=occurrences),
+                                           facts)
                 key = self.keys[s]
                 if self.cache is not None and key:
                     self.cache.store(key, self.done[s].record())
@@ -296,11 +340,6 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
     return contents, Snapshot("", {}, tables, _arches(tables, generic_arches),
                               frozenset(generic_arches), header_text, build_widths,
                               BuildFacts(source))
-
-
-def _scan(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
-    """scan_file, skipped where the bytes do not hold the symbol's text."""
-    return scan_file(path, data, symbol) if symbol.encode() in data else ()
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

@@ -13,8 +13,16 @@ The template gets one context dict, built by :func:`report_context`:
 
 ``mode``, ``tree``, ``rev``, ``base_rev``, ``version``
     what was audited, as strings (revs may be None);
+``treewide``
+    for a series of many flags (None otherwise): ``intent`` (the grouped
+    intent lines), ``layouts`` ([:class:`overview.ArchLayout`], each changed
+    arch's bits base → head), ``all`` and ``others`` ([(flag, intent line)]:
+    every flag, and those without a section of their own);
+``symbols``
+    every audited flag;
 ``flags``
-    one dict per audited flag (none when ``--changed-flags`` found that the
+    one dict per audited flag (in a treewide series, per flag that an error
+    or warning is about; none when ``--changed-flags`` found that the
     series changes none, and ``no_flag_line`` says so): ``symbol``, ``mask``,
     ``suffix`` (of its section ids: empty for the first flag), ``intent``
     and ``intent_line`` (what the series does to it and the sentence that
@@ -63,6 +71,7 @@ from ..kernel.model import Kind, Occurrence
 from ..kernel.snapshot import Snapshot
 from ..result import COMMON, Audit, CommitAudit, Finding, Severity
 from ..rules.registry import RULES
+from .overview import changed_layouts, intent_groups, is_treewide
 from .view import build_bitmaps, build_matrix
 
 TEMPLATE = "report.html.j2"
@@ -209,23 +218,41 @@ def _flag_context(part: Audit, suffix: str) -> dict[str, Any]:
     }
 
 
+def _flagged(audit: Audit) -> set[str]:
+    """The flags some error or warning is about."""
+    return {name for f in audit.findings if f.severity is not Severity.NOTE
+            for name in (f.symbol, *f.names) if name}
+
+
 def report_context(audit: Audit) -> dict[str, Any]:
     """The template's context dict (documented in the module docstring)."""
     findings = build_findings(audit)
     parts = [p for p in audit.per_symbol if p.symbol]
+    treewide = None
+    if is_treewide(audit):
+        # One change, not fifty: full sections only for the flags a finding
+        # is about; every flag's intent line on demand.
+        flagged = _flagged(audit)
+        treewide = {"intent": intent_groups(audit), "layouts": changed_layouts(audit),
+                    "others": [(p.symbol, p.intent_lines.get(p.symbol)) for p in parts
+                               if p.symbol not in flagged],
+                    "all": [(p.symbol, p.intent_lines.get(p.symbol)) for p in parts]}
+        parts = [p for p in parts if p.symbol in flagged]
     flags = [_flag_context(p, "" if n == 0 else f"-{p.symbol}") for n, p in enumerate(parts)]
     first = flags[0] if flags else None
     css, js = _asset("report.css"), _asset("report.js")
-    by_rule: dict[str, int] = {}
-    for f in audit.findings:
-        by_rule[f.rule] = by_rule.get(f.rule, 0) + 1
-    tally = sorted(((rule, RULES[rule].severity.value if rule in RULES else "note", n)
-                    for rule, n in by_rule.items()),
+    # per rule and the severity its findings have (renumbered-flag is a
+    # warning, or a note where the renumbering is intended)
+    by_rule: Counter[tuple[str, Severity]] = Counter((f.rule, f.severity)
+                                                     for f in audit.findings)
+    tally = sorted(((rule, severity.value, n) for (rule, severity), n in by_rule.items()),
                    key=lambda t: (-Severity(t[1]).rank, t[0]))
     errors, warnings, notes = (audit.count(s) for s in Severity)
     return {
         **(first or {}),
         "flags": flags,
+        "symbols": list(audit.symbols),
+        "treewide": treewide,
         "no_flag_line": None if flags else audit.intent_lines.get(""),
         "mode": audit.mode,
         "tree": audit.tree,

@@ -14,6 +14,7 @@ from ..kernel.model import Kind, Occurrence, one_line, source_line
 from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
 from ..result import COMMON, Audit, Finding, Severity
+from .overview import ArchLayout, changed_layouts, intent_groups, is_treewide
 
 _SECTIONS = (
     ("definitions", (Kind.DEFINITION,)),
@@ -50,9 +51,15 @@ def _painted(writer: Callable[..., None]) -> Callable[..., None]:
 
 
 @_painted
-def write(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+def write(audit: Audit, out: TextIO, arches: str = "changed", verbose: bool = False) -> None:
     """The full report. In a series, the arch table lists the arches whose
-    bit, mask or uses changed; ``arches="all"`` lists every arch."""
+    bit, mask or uses changed; ``arches="all"`` lists every arch. A series
+    of many flags is shown as one change (findings, grouped intent, each
+    changed arch's bit layout); ``verbose`` adds every flag's detail."""
+    if is_treewide(audit) and not verbose:
+        _write_treewide(audit, out)
+        out.write(total_line(audit) + "\n")
+        return
     if audit.mode == "series":
         _write_series(audit, out)
     else:
@@ -62,17 +69,66 @@ def write(audit: Audit, out: TextIO, arches: str = "changed") -> None:
         if len(audit.symbols) > 1:
             out.write(f"{part.symbol}:\n")
         _write_arch_summary(part, out, every_arch=arches == "all")
+    if is_treewide(audit):
+        _write_layouts(audit, out)
     out.write(total_line(audit) + "\n")
 
 
+def _write_treewide(audit: Audit, out: TextIO) -> None:
+    """Findings first, then the intent grouped, the commits, and the bit
+    layout of every arch the series changes."""
+    n = len(audit.commits)
+    names = audit.symbols
+    out.write(f"{len(names)} flags: series {(audit.base_rev or '')[:12]}.."
+              f"{(audit.rev or '')[:12]} in {audit.tree}, {n} commit{'s' * (n != 1)}\n")
+    verdict = "clean" if not audit.count(Severity.ERROR) else "NOT clean"
+    out.write(f"verdict: {verdict}\n")
+    _write_findings(sorted(audit.findings, key=lambda f: f.sort_key), out)
+    out.write("\nintent:\n")
+    out.writelines(f"  {line}\n" for line in intent_groups(audit))
+    out.write("  (each flag's intent: --verbose, or --symbol TIF_X; JSON has all)\n")
+    out.write("\ncommits:\n")
+    for number, commit in enumerate(audit.commits, 1):
+        counts = Counter(f.severity for f in commit.findings)
+        found = ", ".join(f"{counts[s]} {s}{'s' * (counts[s] != 1)}"
+                          for s in Severity if counts[s])
+        merge = " (merge)" if commit.merge else ""
+        label = commit.mail.patch if commit.mail else f"{number}/{n} {commit.sha[:12]}"
+        out.write(f"  {label}{merge} {commit.subject}{f'  [{found}]' if found else ''}\n")
+    _write_layouts(audit, out)
+
+
+def _write_layouts(audit: Audit, out: TextIO) -> None:
+    layouts = changed_layouts(audit)
+    if not layouts:
+        return
+    out.write("\nbit layout of each changed arch, base -> head "
+              "(g: from the generic header, !: collision inside the series):\n")
+    for layout in layouts:
+        _write_layout(layout, out)
+
+
+def _write_layout(layout: ArchLayout, out: TextIO) -> None:
+    how = " (moves onto the generic bits)" if layout.switched else ""
+    out.write(f"{layout.arch}{how}:\n")
+    for row in layout.rows:
+        before = "+".join(row.before) or "-"
+        after = "+".join(row.after) or "-"
+        out.write(f" {'!' if row.collision else ' '}{row.bit:>3}  {before:<24} -> {after}\n")
+    for f in layout.collisions:
+        out.write(f"  ! {f.message}\n")
+
+
 @_painted
-def write_terse(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+def write_terse(audit: Audit, out: TextIO, arches: str = "changed", verbose: bool = False
+                ) -> None:
     """One line per finding, nothing else: what editors and CI annotate."""
     out.writelines(f"{f}\n" for f in sorted(audit.findings, key=lambda f: f.sort_key))
 
 
 @_painted
-def write_quiet(audit: Audit, out: TextIO, arches: str = "changed") -> None:
+def write_quiet(audit: Audit, out: TextIO, arches: str = "changed", verbose: bool = False
+                ) -> None:
     """The findings and the total line."""
     write_terse.__wrapped__(audit, out)
     out.write(total_line(audit) + "\n")

@@ -4,13 +4,13 @@ on the way, and which other flags moved."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 
 from ..kernel.model import Kind, Occurrence
 from ..kernel.paths import GENERIC
 from ..kernel.snapshot import Snapshot
-from ..result import Finding, Related
+from ..result import Finding, Related, Severity
 from .registry import COMMIT, HEAD, E, W, describe_arches, finding, rule
 
 
@@ -139,22 +139,56 @@ def occurrence_key(o: Occurrence) -> tuple[str, str]:
 
 
 @rule("renumbered-flag", W, HEAD, "another flag changed its bit during the series")
-def renumbered_flags(base: Snapshot, head: Snapshot, symbol: str) -> Iterator[Finding]:
+def renumbered_flags(base: Snapshot, head: Snapshot, symbol: str,
+                     intents: Mapping[str, str] | None = None) -> Iterator[Finding]:
     """Removing a flag should free its bit, not move other flags:
     renumbering touches assembly and user-visible ABI and hides real changes
     in review. Deleting TIF_MEMDIE should free bit 18, not shift TIF_FREEZE
-    down into it."""
+    down into it: each such move is a warning.
+
+    Renumbering that is the series' purpose is told once per arch, as a
+    note listing the moves: an arch that starts taking the generic bits
+    renumbers its own flags from 16, and a flag the series moves or
+    renumbers (``intents``) moves on purpose. Example: x86 selects
+    HAVE_GENERIC_TIF_BITS and its TIF_SSBD goes from bit 6 to bit 17."""
+    intents = intents or {}
+    switched = head.generic_arches - base.generic_arches
     for path, after in sorted(head.tables.items()):
         before = base.tables.get(path)
         if before is None:
             continue
+        moves = []
         for flag in after.bits:
-            if flag.name == symbol:
-                continue
             old = before.bit(flag.name)
             if old is not None and old.value is not None and flag.value is not None \
                     and old.value != flag.value:
+                moves.append((flag, old.value))
+        # A flag audited alone says its own move on its intent line; flags
+        # walked together share one note per arch.
+        alone = len(intents) <= 1
+        intended = [m for m in moves if after.arch in switched
+                    or (intents.get(m[0].name) in ("move", "renumber")
+                        and not (alone and m[0].name == symbol))]
+        for flag, old in moves:
+            if (flag, old) not in intended and flag.name != symbol:
                 yield finding("renumbered-flag",
-                              f"{flag.name} moved from bit {old.value} to bit {flag.value}",
+                              f"{flag.name} moved from bit {old} to bit {flag.value}",
                               symbol=flag.name, path=path, line=flag.line, column=flag.column,
                               arch=after.arch, names=(flag.name,))
+        if intended:
+            yield _intended_renumbering(path, after.arch, intended, after.arch in switched)
+
+
+def _intended_renumbering(path: str, arch: str | None, moves: list, switched: bool) -> Finding:
+    """One note for the renumbering an arch's header does on purpose."""
+    why = "as it moves onto the generic TIF bits" if switched else "as the series intends"
+    shown = ", ".join(f"{f.name} {old}->{f.value}" for f, old in moves[:4])
+    more = f" and {len(moves) - 4} more" if len(moves) > 4 else ""
+    first = moves[0][0]
+    return finding("renumbered-flag",
+                   f"{arch} renumbers {len(moves)} flag{'s' * (len(moves) != 1)} {why}: "
+                   f"{shown}{more}",
+                   symbol=None, path=path, line=first.line, column=first.column, arch=arch,
+                   names=tuple(f.name for f, _ in moves), severity=Severity.NOTE,
+                   related=[Related(path, f.line, arch, f"{f.name}: bit {old} -> {f.value}")
+                            for f, old in moves])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -26,6 +26,7 @@ class Source(Protocol):
 
     def start_grep(self, symbol: str | tuple[str, ...]) -> object: ...
     def candidates(self, pending: object) -> list[str]: ...
+    def candidate_batches(self, pending: object) -> Iterator[list[str]]: ...
     def listing(self) -> list[str]: ...
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
     def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]: ...
@@ -58,6 +59,25 @@ class GitTree:
         paths = gitcmd.split_z(gitcmd.finish(pending, ok=(0, 1)))
         prefix = f"{self.rev}:" if self.rev else ""
         return [p.removeprefix(prefix) for p in paths]
+
+    def candidate_batches(self, pending: object, size: int = 128) -> Iterator[list[str]]:
+        """The grep's files in batches, as git finds them: the caller reads
+        and scans one batch while git searches on (a treewide series' many
+        flags have a thousand files to scan)."""
+        assert isinstance(pending, subprocess.Popen) and pending.stdout is not None
+        prefix = f"{self.rev}:" if self.rev else ""
+        batch: list[str] = []
+        rest = b""
+        while chunk := pending.stdout.read1(1 << 16):
+            *done, rest = (rest + chunk).split(b"\0")
+            batch.extend(os.fsdecode(p).removeprefix(prefix) for p in done if p)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+        batch.extend(p.removeprefix(prefix) for p in self.candidates(pending))  # what is left
+        if rest:
+            batch.append(os.fsdecode(rest).removeprefix(prefix))
+        yield batch
 
     def listing(self) -> list[str]:
         # Regular files only: git grep skips symlinks and submodules, so do we.
@@ -141,6 +161,9 @@ class PlainTree:
                 self._cache[path] = data
                 found.append(path)
         return found
+
+    def candidate_batches(self, pending: object) -> Iterator[list[str]]:
+        yield self.candidates(pending)
 
     def listing(self) -> list[str]:
         return [f for f in self.files()
