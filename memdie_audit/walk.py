@@ -29,6 +29,7 @@ from .result import (
 )
 from .rules import (
     Break,
+    OperandHistory,
     bisect_breaks,
     breaks,
     dangling_references,
@@ -40,6 +41,7 @@ from .rules import (
     renumbered_flags,
 )
 from .rules.intent import Intent, check_known, decide
+from .rules.operands import absorbed_by_immediates
 from .rules.removal import occurrence_key
 from .sources.commits import (
     Commit,
@@ -86,6 +88,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
     snapshot = base_snapshot
     base_states = arch_states(base_snapshot, base_snapshot, base_found)
     found, states = base_found, base_states
+    operands = OperandHistory(base_snapshot)
     try:
         for number, commit in enumerate(commits, 1):
             if progress:
@@ -94,6 +97,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
             after = snapshot.updated(changes)
             audit, found = _audit_commit(commit, sorted(changes), snapshot, after, base_snapshot,
                                          table_seen, (found, states))
+            audit.findings.extend(operands.step(snapshot, after, commit.sha, commit.subject))
             states = audit.arch_states
             touched = touched or bool(audit.removed or audit.added) or any(
                 is_flag_header(p) or kconfig_arch(p) for p in changes)
@@ -110,7 +114,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
         sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
         audits[index].findings.append(f)
     for audit in audits:
-        audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
+        audit.findings[:] = [_located_at_head(operands.repaired(f), sites.get(id(f)), snapshot)
                              for f in audit.findings
                              if decided.removes or f.rule != "reintroduced"]
     findings = [f for audit in audits for f in audit.findings]
@@ -170,6 +174,7 @@ def one_per_site(findings: list[Finding]) -> dict[int, Finding | None]:
         extra = tuple(Related(f.path, f.line, f.arch, f"{f.rule}: {f.message}") for f in rest)
         changed[id(first)] = replace(first, related=first.related + extra)
         changed.update((id(f), None) for f in rest)
+    changed.update(absorbed_by_immediates(findings))
     return changed
 
 

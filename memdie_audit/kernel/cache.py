@@ -90,7 +90,7 @@ class SnapshotCache:
         (a read-only home, a full disk) is no error."""
         import tempfile  # only a run that writes pays for it
 
-        data = pickle.dumps((key, replace(snapshot, build=None)), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((key, replace(snapshot, build=None, asm=None)), pickle.HIGHEST_PROTOCOL)
         try:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-")

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
+from .asmsites import AsmSites
 from .cache import SnapshotCache
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .kbuild import BuildFacts
@@ -38,6 +39,8 @@ class Snapshot:
     build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Makefiles and Kconfigs, read on demand: which arches build what
     build: BuildFacts | None = field(default=None, compare=False, repr=False)
+    # every arch's assembly uses of flag masks, read on demand (asm-immediate)
+    asm: AsmSites | None = field(default=None, compare=False, repr=False)
 
     def can_build(self, arch: str, o: Occurrence) -> bool:
         """Can ``arch`` compile the code around this occurrence at all? Not
@@ -140,7 +143,8 @@ class Snapshot:
         scanned = {p: scan_file(p, d, self.symbol) if d is not None else ()
                    for p, d in changes.items()}
         build = self.build.updated(changes) if self.build else None
-        if build is self.build and not any(
+        asm = self.asm.updated(changes) if self.asm else None
+        if build is self.build and asm is self.asm and not any(
                 found or p in self.occurrences or is_flag_header(p) or kconfig_arch(p)
                 for p, found in scanned.items()):
             return self
@@ -175,7 +179,7 @@ class Snapshot:
                                   headers.get(GENERIC_FLAG_HEADER), kept)
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches), build=build)
+                       arches=_arches(tables, generic_arches), build=build, asm=asm)
 
 
 class PendingSnapshots:
@@ -196,6 +200,8 @@ class PendingSnapshots:
                 self.done[s] = replace(hit, build=BuildFacts(source))
         self.missing = tuple(s for s in symbols if s not in self.done)
         self.grep = source.start_grep(self.missing) if self.missing else None
+        self.asm = AsmSites(source)  # one read of the assembly for all the flags
+        self.done = {s: replace(snapshot, asm=self.asm) for s, snapshot in self.done.items()}
 
     def finish(self) -> dict[str, Snapshot]:
         if self.missing:
@@ -210,7 +216,7 @@ class PendingSnapshots:
                            for p, data in late.items())
             for s in self.missing:
                 occurrences = {p: found for p in candidates if (found := scanned.get((s, p)))}
-                self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
+                self.done[s] = replace(facts, symbol=s, occurrences=occurrences, asm=self.asm)
                 key = self.keys[s]
                 if self.cache is not None and key:
                     self.cache.store(key, self.done[s])
@@ -283,7 +289,7 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
     tables = _read_tables(header_text)
     return contents, Snapshot("", {}, tables, _arches(tables, generic_arches),
                               frozenset(generic_arches), header_text, build_widths,
-                              BuildFacts(source))
+                              BuildFacts(source), AsmSites(source))
 
 
 def _scan(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
