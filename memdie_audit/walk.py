@@ -114,7 +114,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
         sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
         audits[index].findings.append(f)
     for audit in audits:
-        audit.findings[:] = [_located_at_head(operands.repaired(f), sites.get(id(f)), snapshot)
+        audit.findings[:] = [operands.at_head(f) or _located_at_head(f, sites.get(id(f)), snapshot)
                              for f in audit.findings
                              if decided.removes or f.rule != "reintroduced"]
     findings = [f for audit in audits for f in audit.findings]

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import modern, modern_series
+from . import bug_series_asm, modern, modern_series
 from .arch_layouts import ArchFacts, arch_facts
 from .series_specs import PLANS, SERIES, SeriesSpec, Step
 from .state import BASE, render_tree
@@ -51,7 +51,16 @@ MODERN = Era(
                  "low flag bits from include/asm-generic/thread_info_tif.h.\n",
 )
 
-ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN)}
+ASM_BUGS = Era(
+    name=bug_series_asm.ERA_NAME, release="v5.10", base=bug_series_asm.BASE,
+    render=bug_series_asm.render, plans=bug_series_asm.PLANS, series=bug_series_asm.SERIES,
+    facts=dict,
+    base_date=1607900400,  # 2020-12-13 23:00 UTC, the week of v5.10
+    base_message="Linux 5.10 entry code (memdie-audit fixture)\n\n"
+                 "A small tree in the idioms of 4.9-5.10 entry code, for the operand rules.\n",
+)
+
+ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN, ASM_BUGS)}
 DEFAULT_ERA = V4_9.name
 
 

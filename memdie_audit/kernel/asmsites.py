@@ -4,8 +4,8 @@ for the flag does not find the line. Renumbering or adding a flag changes
 such a composite's value, and that is when its immediate stops encoding.
 
 Read on demand, once per tree state and shared by every flag audited on
-it: one grep for the masks of every flag header in the arches' assembly,
-then the lines in memory; a series' commits overlay the files they change.
+it: one grep for ``TIF_`` in the arches' assembly (0.25 s on v6.19), then
+the lines in memory; a series' commits overlay the files they change.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class AsmSites:
         self.source = source
         self.overlay = dict(overlay or {})
         self._base = base  # the tree state this one overlays: its read is shared
-        self._uses: dict[frozenset[str], dict[str, list[AsmUse]]] = {}
+        self._uses: dict[str, list[AsmUse]] | None = None
 
     def updated(self, changes: Mapping[str, bytes | None]) -> AsmSites:
         relevant = {p: d for p, d in changes.items() if _is_arch_asm(p)}
@@ -52,25 +52,20 @@ class AsmSites:
             return self
         return AsmSites(self.source, {**self.overlay, **relevant}, self._base or self)
 
-    def _read(self, masks: frozenset[str]) -> dict[str, list[AsmUse]]:
-        """Path -> the mask tokens of its lines, for the files that name any
-        of ``masks`` (``_TIF_X`` found as the grep finds flag ``TIF_X``)."""
-        if masks not in self._uses:
+    def _read(self) -> dict[str, list[AsmUse]]:
+        """Path -> the mask tokens of its lines."""
+        if self._uses is None:
             if self._base is not None:
-                found = {p: u for p, u in self._base._read(masks).items()
-                         if p not in self.overlay}
+                found = {p: u for p, u in self._base._read().items() if p not in self.overlay}
             else:
-                pending = self.source.start_grep(tuple(sorted(m.lstrip("_") for m in masks)))
-                paths = [p for p in self.source.candidates(pending) if _is_arch_asm(p)]
-                found = {p: _scan(p, d) for p, d in self.source.read(paths).items()}
+                found = {p: _scan(p, d) for p, d in self.source.asm_files("TIF_").items()}
             found.update({p: _scan(p, d) for p, d in self.overlay.items() if d is not None})
-            self._uses[masks] = {p: u for p, u in found.items() if u}
-        return self._uses[masks]
+            self._uses = {p: u for p, u in found.items() if u}
+        return self._uses
 
-    def uses(self, arch: str, names: frozenset[str], masks: frozenset[str]) -> list[AsmUse]:
-        """The uses of any of ``names`` in ``arch``'s assembly, in order;
-        ``masks``: every mask of the tree state (one read serves them all)."""
-        return [u for path, found in sorted(self._read(masks).items()) if arch_of(path) == arch
+    def uses(self, arch: str, names: frozenset[str]) -> list[AsmUse]:
+        """The uses of any of ``names`` in ``arch``'s assembly, in order."""
+        return [u for path, found in sorted(self._read().items()) if arch_of(path) == arch
                 for u in found if u.token in names]
 
 

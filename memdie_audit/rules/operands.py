@@ -23,7 +23,7 @@ from ..kernel.flagexpr import Unevaluable, evaluate
 from ..kernel.model import Kind, Occurrence
 from ..kernel.paths import language_of
 from ..kernel.snapshot import Snapshot
-from ..result import Finding, Related
+from ..result import Finding, Location, Related
 from .registry import COMMIT, E, finding, rule
 
 # Helpers whose argument (by index) is a bit number.
@@ -236,9 +236,12 @@ def asm_immediates(snapshot: Snapshot) -> Iterator[Finding]:
         if line is None or entry is None or line.operand_at(o.column) != \
                 _operand_index(entry, line):
             continue
-        operand = immediates.immediate_text(line.operands[_operand_index(entry, line)][1])
+        column, written = line.operands[_operand_index(entry, line)]
+        operand = immediates.immediate_text(written)
         if re.search(r"%(hi|lo|h|l)\b|@", operand):
             continue  # sethi %hi(x) / or %lo(x), andis. x@h: the parts always encode
+        if _confused(entry, operand):
+            continue  # one cause, one finding: bit-mask-confusion says it
         view = snapshot.views[o.arch]
         for value, condition in _values(operand, view):
             wrong = _judge(entry, line, operand, value, view) \
@@ -248,12 +251,23 @@ def asm_immediates(snapshot: Snapshot) -> Iterator[Finding]:
                 held = [f.name for f in view.bits if f.value is not None and (
                     f.name in operand or entry.takes == "mask" and 0 <= f.value < 64
                     and value >> f.value & 1)]
+                # At the operand, not the token: the audits of the flags the
+                # immediate holds report one finding, which they combine.
                 yield finding("asm-immediate", f"{line.mnemonic} {operand}: {wrong}{where}",
-                              symbol=snapshot.symbol, at=o,
-                              names=(o.token, *dict.fromkeys(held)),
+                              symbol=snapshot.symbol, at=o, column=column,
+                              names=tuple(dict.fromkeys(held)) or (o.token,),
                               related=[Related(o.path, o.line, o.arch,
                                                f"rule: {entry.source}")])
                 break
+
+
+def _confused(entry: immediates.Instruction, operand: str) -> bool:
+    """A mask where the instruction takes a bit number, or a bare bit number
+    where it takes a mask."""
+    if entry.takes == "bit":
+        return re.search(r"\b_TIF_\w+", operand) is not None
+    return entry.takes == "mask" and re.fullmatch(r"\(?\s*TIF_\w+\s*\)?", operand) is not None \
+        and not operand.strip("() ").endswith("_MASK")
 
 
 def _composite_uses(snapshot: Snapshot) -> Iterator[Occurrence]:
@@ -261,7 +275,6 @@ def _composite_uses(snapshot: Snapshot) -> Iterator[Occurrence]:
     (``tst r1, #_TIF_SYSCALL_WORK``), as uses of that mask."""
     if snapshot.asm is None:
         return
-    every = _every_mask(snapshot)
     for arch, view in snapshot.views.items():
         bits = {f.value for f in view.bits if f.name == snapshot.symbol and f.value is not None}
         holding = frozenset(
@@ -269,7 +282,7 @@ def _composite_uses(snapshot: Snapshot) -> Iterator[Occurrence]:
             and any(0 <= b < 64 and m.value >> b & 1 for b in bits))
         if not holding:
             continue
-        for use in snapshot.asm.uses(arch, holding, every):
+        for use in snapshot.asm.uses(arch, holding):
             if re.search(rf"\b_?{snapshot.symbol}\b", use.text):
                 continue  # the flag's own occurrence: judged as such
             yield Occurrence(use.path, use.line, use.column, use.token, Kind.USE, arch, None,
@@ -310,15 +323,9 @@ def _truncated(snapshot: Snapshot, o: Occurrence, operand: str, view: ArchView) 
     every = frozenset({m.group(1)})
     if any(u.path == o.path and abs(u.line - o.line) <= _HIGH_PART_REACH and
            re.search(rf"\b{m.group(1)}\s*>>", u.text)
-           for u in snapshot.asm.uses(o.arch or "", every, _every_mask(snapshot))):
+           for u in snapshot.asm.uses(o.arch or "", every)):
         return None
     return f"the truncation drops {', '.join(names)} from {m.group(1)}"
-
-
-def _every_mask(snapshot: Snapshot) -> frozenset[str]:
-    """Every mask of the tree state: what its one read of the assembly looks for."""
-    return frozenset(m.name for view in snapshot.views.values() for m in view.masks
-                     if m.name.startswith("_TIF_") or m.name.endswith("_MASK"))
 
 
 def _values(expr: str, view: ArchView) -> list[tuple[int, str | None]]:
@@ -392,10 +399,16 @@ class OperandHistory:
             self.reported[_key(f)] = f
         return new
 
-    def repaired(self, f: Finding) -> Finding:
-        """A reported finding, with its repair named where a later commit
-        made one."""
-        return self.repairs.get(id(f), f)
+    def at_head(self, f: Finding) -> Finding | None:
+        """A finding this history reported, with its repair named where a
+        later commit made one, else located where it is after the series
+        (None: not one of this history's findings)."""
+        if id(f) in self.repairs:
+            return replace(self.repairs[id(f)], at_head=None)
+        now = self.open.get(_key(f))
+        if self.reported.get(_key(f)) is not f:
+            return None
+        return replace(f, at_head=Location(now.path, now.line, now.column) if now else None)
 
 
 def operand_findings(snapshot: Snapshot) -> list[Finding]:

@@ -1,0 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Work on the way to user mode (memdie-audit fixture, not kernel source). */
+#include <linux/sched.h>
+
+static void handle_signal_work(struct pt_regs *regs, unsigned long ti_work)
+{
+	if (test_thread_flag(_TIF_NOTIFY_SIGNAL))
+		tracehook_notify_signal();
+	arch_do_signal(regs);
+}
