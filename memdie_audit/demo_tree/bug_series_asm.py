@@ -114,6 +114,7 @@ def _hdr(arch: str) -> str:
 FLAWED = (
     _e(_ASM, "arch/alpha/kernel/entry.S", "alpha", 1),
     _e(_ASM, "arch/arm/kernel/entry-common.S", "arm", 2),
+    _e(_ASM, "arch/arm64/kernel/entry.S", "arm64", 3),  # 0x4e: not one run of ones
     _e(_CONFUSION, "arch/arm64/kernel/entry.S", "arm64", 3),
     _e(_ASM, "arch/mips/kernel/entry.S", "mips", 4),
     _e(_CONFUSION, _hdr("powerpc"), "powerpc", 5),
@@ -130,7 +131,7 @@ FLAWED = (
     _e(_CONFUSION, "kernel/entry/common.c", None, 12),
     _e(_CONFUSION, "kernel/task_work.c", None, 12),
 )
-REPAIRED = ("arch/arm64/kernel/entry.S", "kernel/task_work.c")
+REPAIRED = ((_CONFUSION, "arch/arm64/kernel/entry.S"), (_CONFUSION, "kernel/task_work.c"))
 
 SERIES: dict[str, SeriesSpec] = {
     "asm-notify-signal-flawed": SeriesSpec(
