@@ -167,20 +167,22 @@ def read_flag_table(path: str, data: bytes,
 
 
 _DECIMAL = re.compile(r"^\(?\s*\d+[uUlL]*\s*\)?$")
-_MASK_OPERATORS = re.compile(r"\||<<|&|~|\^|\b_TIF_|\bBIT|\b_?BITULL?\b|^\(?\s*0[xX]")
+_MASK_OPERATORS = re.compile(r"\||<<|&|~|\^|\b_TIF_|\bBIT|\b_?BITULL?\b")
+_HEX = re.compile(r"^\(?\s*0[xX][0-9a-fA-F]+[uUlL]*\s*\)?$")
 
 
 def definition_role(name: str, expr: str, value: int | None) -> str:
     """What a ``TIF_*``/``_TIF_*`` define is, judged by its definition, not
-    its spelling: ``bit`` (a decimal number, or another flag's name),
-    ``mask`` (an OR, a shift, a hex literal, a name with ``_MASK``, a value no
-    bit number has) or ``constant`` (arithmetic on bit numbers, such as
-    parisc's ``TIF_SINGLESTEP_PA_BIT`` = ``31-TIF_SINGLESTEP``: neither)."""
+    its spelling: ``bit`` (a number, or another flag's name), ``mask`` (an
+    OR, a shift, a name with ``_MASK``, a value no bit number has) or
+    ``constant`` (arithmetic on bit numbers, such as parisc's
+    ``TIF_SINGLESTEP_PA_BIT`` = ``31-TIF_SINGLESTEP``: neither)."""
     if name.startswith("_") or "_MASK" in name or _MASK_OPERATORS.search(expr):
         return "mask"
     if value is not None and not 0 <= value < _MAX_BIT:
         return "mask"
-    if _DECIMAL.match(expr) or (_IDENT.match(expr) and FLAG_NAME.match(expr)) or value is None:
+    if _DECIMAL.match(expr) or _HEX.match(expr) or value is None \
+            or (_IDENT.match(expr) and FLAG_NAME.match(expr)):
         return "bit"
     return "constant"
 
