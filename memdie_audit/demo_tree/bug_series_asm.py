@@ -18,8 +18,10 @@ unencodable ``tst``, ``sethi``/``or``, ``li`` then ``and``, ``(TIF_X%8)``,
 ``31-TIF_X``, masks and constants with a ``TIF_`` prefix).
 ``asm-arm-renumber`` moves TIF_SECCOMP out of the byte ``tst`` can test.
 
-The text lives in ``data/bugs/asm/``: ``base/`` (the tree), ``steps/<series>/<n>/``
-(the files commit n changes) and ``plans.json`` (subjects, bodies).
+The text lives in ``data/bugs/asm/``: ``base/`` (every file but the flag
+headers), ``headers.json`` (each arch's bits and masks, rendered through
+``thread_info.h.in``) and ``plans.json`` (each commit's subject, body, the
+headers it rewrites and the edits it makes to other files).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.abc import Traversable
+from string import Template
 
 from .series_specs import Expect, SeriesSpec, Step
 
@@ -70,22 +73,44 @@ def _base_files() -> dict[str, bytes]:
 
 
 @cache
-def _step_files(series: str, number: int) -> dict[str, bytes]:
-    return _files(_root().joinpath("steps", series, str(number)))
+def _data(name: str) -> dict:
+    return json.loads(_root().joinpath(name).read_text(encoding="utf-8"))
+
+
+def _header(arch: str, spec: dict) -> bytes:
+    """One arch's flag header: the common bits and its own, a mask per bit,
+    then its composite masks ([name, expression] or [name, literal, comment])."""
+    bits = [*_data("headers.json")["common_bits"], *spec["bits"]]
+    lines = [f"#define {name}\t\t{bit}\t/* {comment} */" for name, bit, comment in bits]
+    lines += [""] + [f"#define _{name}\t\t(1 << {name})" for name, _, _ in bits]
+    masks = [f"#define {m[0]}\t({m[1]})" if len(m) == 2 else f"#define {m[0]}\t{m[1]}\t/* {m[2]} */"
+             for m in spec["masks"]]
+    template = Template(_root().joinpath("thread_info.h.in").read_text(encoding="utf-8"))
+    return template.substitute(arch=arch, ARCH=arch.upper(), bits="\n".join(lines),
+                               masks="\n".join(masks) + "\n").encode()
 
 
 def render(state: AsmBugState) -> dict[str, bytes]:
     """Every file of the tree in ``state``."""
     files = dict(_base_files())
+    headers = dict(_data("headers.json")["arches"])
+    plans = _data("plans.json")
     for series, number in state.applied:
-        files.update(_step_files(series, number))
+        step = plans[series][number - 1]
+        headers.update(step["headers"])
+        for edit in step["edits"]:
+            text = files[edit["path"]].decode()
+            if edit["old"] not in text:
+                raise ValueError(f"{series} {number}: {edit['path']} lacks {edit['old']!r}")
+            files[edit["path"]] = text.replace(edit["old"], edit["new"], 1).encode()
+    for arch, spec in headers.items():
+        files[f"arch/{arch}/include/asm/thread_info.h"] = _header(arch, spec)
     return files
 
 
 def _plans() -> dict[str, tuple[Step, ...]]:
-    raw = json.loads(_root().joinpath("plans.json").read_text(encoding="utf-8"))
     plans = {}
-    for name, steps in raw.items():
+    for name, steps in _data("plans.json").items():
         applied: tuple[tuple[str, int], ...] = ()
         made = []
         for number, step in enumerate(steps, 1):
