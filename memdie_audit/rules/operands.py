@@ -15,10 +15,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..kernel import immediates
 from ..kernel.archview import ArchView
+from ..kernel.exprcontext import BIT_ARGUMENT, BITWISE, context_of
 from ..kernel.flagexpr import Unevaluable, evaluate
 from ..kernel.model import Kind, Occurrence
 from ..kernel.paths import language_of
@@ -26,91 +27,8 @@ from ..kernel.snapshot import Snapshot
 from ..result import Finding, Location, Related
 from .registry import COMMIT, E, finding, rule
 
-# Helpers whose argument (by index) is a bit number.
-_THREAD_FLAG = ("test", "set", "clear", "test_and_set", "test_and_clear", "update")
-BIT_ARGUMENT: dict[str, int] = {
-    **{f"{op}_thread_flag": 0 for op in _THREAD_FLAG},
-    **{f"{op}_tsk_thread_flag": 1 for op in _THREAD_FLAG},
-    **{f"{op}_ti_thread_flag": 1 for op in _THREAD_FLAG},
-    **{f"{p}{op}_bit": 0 for p in ("", "__") for op in
-       ("test", "set", "clear", "change", "test_and_set", "test_and_clear",
-        "test_and_change")},
-    **{name: 0 for name in ("BIT", "BIT_ULL", "_BITUL", "_BITULL", "BIT_U32", "BIT_U64")},
-}
-_BITWISE = ("|=", "&=", "^=", "|", "&", "^", "~")
-_NOT_CALLS = frozenset({"if", "while", "for", "switch", "return", "sizeof", "defined"})
-_IDENT_BEFORE = re.compile(r"([A-Za-z_]\w*)\s*$")
 # The most config combinations an immediate is evaluated under.
 _MAX_COMBINATIONS = 16
-
-
-@dataclass(frozen=True)
-class Context:
-    """Where a token sits in its expression: the call it is an argument of
-    (name, argument index, is the argument the bare token), and the
-    operators just before and after it (enclosing parentheses skipped)."""
-
-    call: str | None
-    argument: int
-    bare: bool
-    before: str
-    after: str
-
-
-def context_of(text: str, start: int, end: int) -> Context:
-    """The context of ``text[start:end]`` (0-based)."""
-    i, opens, bare = start - 1, 0, True
-    while i >= 0 and text[i] in " \t(":
-        if text[i] == "(":
-            m = _IDENT_BEFORE.search(text, 0, i)
-            if m and m.group(1) not in _NOT_CALLS:
-                return Context(m.group(1), 0, bare, "(", _operator_after(text, end, opens))
-            opens += 1
-        i -= 1
-    before = _operator_before(text, i + 1)
-    after = _operator_after(text, end, opens)
-    call, argument = _enclosing_call(text, start)
-    if call is not None:
-        bare = before == "," and after in (",", ")")
-    return Context(call, argument, bare and call is not None, before, after)
-
-
-def _operator_before(text: str, i: int) -> str:
-    head = text[:i].rstrip()
-    for op in ("<<", ">>", "&&", "||", *_BITWISE, ",", "=", "#", "$"):
-        if head.endswith(op):
-            return op
-    return ""
-
-
-def _operator_after(text: str, end: int, opens: int) -> str:
-    j = end
-    while j < len(text) and (text[j] in " \t" or (text[j] == ")" and opens > 0)):
-        opens -= text[j] == ")"
-        j += 1
-    tail = text[j:]
-    for op in ("<<", ">>", "&&", "||", *_BITWISE, ",", ")"):
-        if tail.startswith(op):
-            return op
-    return ""
-
-
-def _enclosing_call(text: str, start: int) -> tuple[str | None, int]:
-    """The call whose argument list holds ``start``, and which argument."""
-    depth, argument = 0, 0
-    for i in range(start - 1, -1, -1):
-        ch = text[i]
-        if ch == ")":
-            depth += 1
-        elif ch == "(":
-            if depth == 0:
-                m = _IDENT_BEFORE.search(text, 0, i)
-                return (m.group(1), argument) if m and m.group(1) not in _NOT_CALLS \
-                    else (None, 0)
-            depth -= 1
-        elif ch == "," and depth == 0:
-            argument += 1
-    return None, 0
 
 
 def _roles(snapshot: Snapshot, arch: str | None) -> tuple[set[str], set[str]]:
@@ -175,7 +93,7 @@ def _c_confusion(o: Occurrence, is_mask: bool) -> str | None:
     if is_mask and ctx.before == "<<":
         return f"{o.token} is a mask, shifted as if it were a bit number: use {bit}"
     if not is_mask and ctx.before not in ("<<", ">>") and ctx.after not in ("<<", ">>") \
-            and (ctx.before in _BITWISE or ctx.after in _BITWISE):
+            and (ctx.before in BITWISE or ctx.after in BITWISE):
         return (f"{o.token} is a bit number, used as a mask: use {mask} "
                 f"(or 1 << {bit})")
     return None
@@ -199,7 +117,7 @@ def _asm_confusion(o: Occurrence, is_mask: bool) -> str | None:
     if entry.takes == "mask" and not is_mask and ctx.call is None \
             and ctx.before not in ("<<", ">>") and ctx.after not in ("<<", ">>"):
         alone = immediates.immediate_text(operand).strip("() ") == o.token
-        if alone or ctx.before in _BITWISE or ctx.after in _BITWISE:
+        if alone or ctx.before in BITWISE or ctx.after in BITWISE:
             return (f"{line.mnemonic} takes a mask, but {o.token} is a bit number: "
                     f"use _{bit}")
     return None
