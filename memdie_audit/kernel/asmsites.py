@@ -47,7 +47,13 @@ class AsmSites:
         self._uses: dict[str, list[AsmUse]] | None = None
 
     def updated(self, changes: Mapping[str, bytes | None]) -> AsmSites:
-        relevant = {p: d for p, d in changes.items() if _is_arch_asm(p)}
+        """The sites after a commit: the same object where it changes no
+        assembly that holds, or held, a flag name (then a series' snapshot
+        needs no new state for it)."""
+        root = self._base or self
+        known = root._uses  # None until read: then any change may matter
+        relevant = {p: d for p, d in changes.items() if _is_arch_asm(p) and (
+            known is None or p in self.overlay or p in known or (d is not None and b"TIF_" in d))}
         if not relevant:
             return self
         return AsmSites(self.source, {**self.overlay, **relevant}, self._base or self)
