@@ -266,7 +266,9 @@ def _values(expr: str, view: ArchView) -> list[tuple[int, str | None]]:
             value = evaluate(expr, lambda n, c=chosen: c[n].value if n in c else None)
         except Unevaluable:
             return []
-        conditions = [f.condition for f in combo if f.condition]
+        # only a name with several values is a config variant worth naming
+        conditions = [f.condition for n, f in chosen.items()
+                      if f.condition and len(choices[n]) > 1]
         results.append((value, " && ".join(dict.fromkeys(conditions)) or None))
     return results
 
@@ -296,25 +298,29 @@ class OperandHistory:
     later commit makes it go away, that commit is named as its repair."""
 
     def __init__(self, base: Snapshot) -> None:
-        self.open: dict[tuple, Finding] = {_key(f): f for f in operand_findings(base)}
-        self.base = set(self.open)
+        self.open: dict[tuple, Finding] = _keyed(operand_findings(base))
         self.reported: dict[tuple, Finding] = {}  # key -> the finding as first reported
+        self.key_of: dict[int, tuple] = {}  # id(reported finding) -> its key
         self.repairs: dict[int, Finding] = {}  # id(reported finding) -> it, repaired
 
     def step(self, before: Snapshot, after: Snapshot, sha: str, subject: str) -> list[Finding]:
         """The findings ``sha`` introduces (``after is before``: none)."""
         if after is before:
             return []
-        now = {_key(f): f for f in operand_findings(after)}
+        now = _keyed(operand_findings(after))
         for key in set(self.open) - set(now):
             first = self.reported.pop(key, None)
             if first is not None:
                 self.repairs[id(first)] = replace(
                     first, message=f"{first.message}; repaired by {sha[:12]} (\"{subject}\")")
-        new = [replace(f, commit=sha) for key, f in now.items() if key not in self.open]
+        new = []
+        for key, f in now.items():
+            if key not in self.open:
+                g = replace(f, commit=sha)
+                self.reported[key] = g
+                self.key_of[id(g)] = key
+                new.append(g)
         self.open = now
-        for f in new:
-            self.reported[_key(f)] = f
         return new
 
     def at_head(self, f: Finding) -> Finding | None:
@@ -323,9 +329,10 @@ class OperandHistory:
         (None: not one of this history's findings)."""
         if id(f) in self.repairs:
             return replace(self.repairs[id(f)], at_head=None)
-        now = self.open.get(_key(f))
-        if self.reported.get(_key(f)) is not f:
+        key = self.key_of.get(id(f))
+        if key is None:
             return None
+        now = self.open.get(key)
         return replace(f, at_head=Location(now.path, now.line, now.column) if now else None)
 
 
@@ -334,6 +341,15 @@ def operand_findings(snapshot: Snapshot) -> list[Finding]:
     return [*bit_mask_confusions(snapshot), *asm_immediates(snapshot)]
 
 
-def _key(f: Finding) -> tuple:
-    """A finding's identity across commits, where its line moves."""
-    return (f.rule, f.path, f.arch, f.names, f.message.split(":")[0])
+def _keyed(findings: list[Finding]) -> dict[tuple, Finding]:
+    """Findings by their identity across commits: rule, file, arch, names
+    and what the message says of the site, and which of the file's sites
+    saying the same it is (two ``tst r1, #_TIF_SYSCALL_WORK`` are two)."""
+    keyed: dict[tuple, Finding] = {}
+    for f in findings:
+        base = (f.rule, f.path, f.arch, f.names, f.message.split(":")[0])
+        n = 0
+        while (*base, n) in keyed:
+            n += 1
+        keyed[(*base, n)] = f
+    return keyed
