@@ -28,6 +28,7 @@ from .result import (
 )
 from .rules import (
     Break,
+    OperandHistory,
     bisect_breaks,
     breaks,
     dangling_references,
@@ -39,6 +40,7 @@ from .rules import (
     renumbered_flags,
 )
 from .rules.intent import Intent, check_known, decide
+from .rules.operands import absorbed_by_immediates
 from .rules.removal import occurrence_key
 from .sources.commits import Commit
 
@@ -80,6 +82,9 @@ class FlagWalk:
         self.found, self.states = base_found, self.base_states
         # the identities of the flag-table problems after each commit
         self.table_present: list[set[tuple]] = []
+        # bit/mask confusions and immediates, each told by the commit that
+        # introduces it and named repaired by a later one
+        self.operands = OperandHistory(base)
 
     def step(self, commit: Commit, changed: list[str], after: Snapshot,
              shared: list[Finding]) -> None:
@@ -87,6 +92,8 @@ class FlagWalk:
                                           self.table_seen, (self.found, self.states),
                                           self.problems)
         audit.findings.extend(shared)
+        audit.findings.extend(self.operands.step(self.snapshot, after, commit.sha,
+                                                 commit.subject))
         self.states = audit.arch_states
         self.touched = self.touched or bool(audit.removed or audit.added) or any(
             is_flag_header(p) or kconfig_arch(p) for p in changed)
@@ -116,7 +123,8 @@ class FlagWalk:
             sites[id(f)] = occurrence_key(per_commit_breaks[index][0].occurrence)
             audits[index].findings.append(f)
         for audit in audits:
-            audit.findings[:] = [_located_at_head(f, sites.get(id(f)), snapshot)
+            audit.findings[:] = [self.operands.at_head(f)
+                                 or _located_at_head(f, sites.get(id(f)), snapshot)
                                  for f in audit.findings
                                  if decided.removes or f.rule != "reintroduced"]
         findings = [f for audit in audits for f in audit.findings]
@@ -197,6 +205,7 @@ def one_per_site(findings: list[Finding]) -> dict[int, Finding | None]:
         extra = tuple(Related(f.path, f.line, f.arch, f"{f.rule}: {f.message}") for f in rest)
         changed[id(first)] = replace(first, related=first.related + extra)
         changed.update((id(f), None) for f in rest)
+    changed.update(absorbed_by_immediates(findings))
     return changed
 
 

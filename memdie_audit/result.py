@@ -296,5 +296,10 @@ def _union(findings: Iterable[Finding]) -> list[Finding]:
     about the tree rather than the flag (a duplicate bit) is in every part."""
     seen: dict[tuple, Finding] = {}
     for f in findings:
-        seen.setdefault((f.rule, f.path, f.line, f.column, f.commit, f.message), f)
+        key = (f.rule, f.path, f.line, f.column, f.commit, f.message)
+        kept = seen.setdefault(key, f)
+        # one site seen by several flags' walks: what each carries, once
+        extra = tuple(r for r in f.related if r not in kept.related)
+        if extra:
+            seen[key] = replace(kept, related=kept.related + extra)
     return sorted(seen.values(), key=lambda f: f.sort_key)

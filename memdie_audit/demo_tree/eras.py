@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from . import generic_bits, modern, modern_series
+from . import bug_series_asm, generic_bits, modern, modern_series
 from .arch_layouts import ArchFacts, arch_facts
 from .series_specs import PLANS, SERIES, SeriesSpec, Step
 from .state import BASE, render_tree
@@ -63,7 +63,17 @@ GENERIC_BITS = Era(
                  "in its own header; there are no generic TIF bits yet.\n",
 )
 
-ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN, GENERIC_BITS)}
+
+ASM_BUGS = Era(
+    name=bug_series_asm.ERA_NAME, release="v5.10", base=bug_series_asm.BASE,
+    render=bug_series_asm.render, plans=bug_series_asm.PLANS, series=bug_series_asm.SERIES,
+    facts=dict,
+    base_date=1607900400,  # 2020-12-13 23:00 UTC, the week of v5.10
+    base_message="Linux 5.10 entry code (memdie-audit fixture)\n\n"
+                 "A small tree in the idioms of 4.9-5.10 entry code, for the operand rules.\n",
+)
+
+ERAS: dict[str, Era] = {era.name: era for era in (V4_9, MODERN, GENERIC_BITS, ASM_BUGS)}
 DEFAULT_ERA = V4_9.name
 
 

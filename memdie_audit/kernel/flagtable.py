@@ -150,8 +150,10 @@ def read_flag_table(path: str, data: bytes,
         value = value_of(d, frozenset({d.name}))
         alias = d.expr if _IDENT.match(d.expr) and FLAG_NAME.match(d.expr) else None
         flag = FlagDef(d.name, d.expr, value, d.line, d.condition, d.context, alias, d.column)
-        is_mask = flag.is_mask or (value is not None and not 0 <= value < _MAX_BIT)
-        if is_mask:
+        role = definition_role(d.name, d.expr, value)
+        if role == "constant":
+            continue
+        if role == "mask":
             split = variants(d)
             masks.extend([replace(flag, value=v, condition=c) for v, c in split] or [flag])
         else:
@@ -162,6 +164,27 @@ def read_flag_table(path: str, data: bytes,
     switches = frozenset(d.name for d in defines if _SWITCH.match(d.name))
     return FlagTable(path, arch, width, tuple(bits), tuple(masks), switches,
                      field_bits(field_type))
+
+
+_DECIMAL = re.compile(r"^\(?\s*\d+[uUlL]*\s*\)?$")
+_MASK_OPERATORS = re.compile(r"\||<<|&|~|\^|\b_TIF_|\bBIT|\b_?BITULL?\b")
+_HEX = re.compile(r"^\(?\s*0[xX][0-9a-fA-F]+[uUlL]*\s*\)?$")
+
+
+def definition_role(name: str, expr: str, value: int | None) -> str:
+    """What a ``TIF_*``/``_TIF_*`` define is, judged by its definition, not
+    its spelling: ``bit`` (a number, or another flag's name), ``mask`` (an
+    OR, a shift, a name with ``_MASK``, a value no bit number has) or
+    ``constant`` (arithmetic on bit numbers, such as parisc's
+    ``TIF_SINGLESTEP_PA_BIT`` = ``31-TIF_SINGLESTEP``: neither)."""
+    if name.startswith("_") or "_MASK" in name or _MASK_OPERATORS.search(expr):
+        return "mask"
+    if value is not None and not 0 <= value < _MAX_BIT:
+        return "mask"
+    if _DECIMAL.match(expr) or _HEX.match(expr) or value is None \
+            or (_IDENT.match(expr) and FLAG_NAME.match(expr)):
+        return "bit"
+    return "constant"
 
 
 def generic_values(table: FlagTable) -> dict[str, int | None]:

@@ -14,6 +14,7 @@ from functools import cached_property
 
 from ..sources.trees import Source
 from .archview import ArchView, arch_view
+from .asmsites import AsmSites
 from .cache import Record, SnapshotCache
 from .flagtable import generic_values, includes_generic_bits, read_flag_table
 from .kbuild import BuildFacts
@@ -38,11 +39,14 @@ class Snapshot:
     build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Makefiles and Kconfigs, read on demand: which arches build what
     build: BuildFacts | None = field(default=None, compare=False, repr=False)
+    # every arch's assembly uses of flag masks, read on demand (asm-immediate)
+    asm: AsmSites | None = field(default=None, compare=False, repr=False)
 
     def record(self) -> Record:
-        """What the snapshot cache keeps: every field but the build facts,
-        which are read from the tree on demand."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "build"}
+        """What the snapshot cache keeps: every field but the build facts and
+        the assembly sites, which are read from the tree on demand."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("build", "asm")}
 
     @classmethod
     def from_record(cls, record: Record, build: BuildFacts | None) -> Snapshot:
@@ -194,6 +198,7 @@ def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, by
         p: scan_flags(p, d, snapshots.keys()) if d is not None else {}
         for p, d in changes.items()}
     build = first.build.updated(changes) if first.build else None
+    asm = first.asm.updated(changes) if first.asm else None
     facts = None
     if build is not first.build or any(is_flag_header(p) or kconfig_arch(p) for p in changes):
         facts = first.with_facts(changes, build)
@@ -201,7 +206,7 @@ def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, by
     result = {}
     for symbol, snapshot in snapshots.items():
         touched = [p for p in changes if symbol in scanned[p] or p in snapshot.occurrences]
-        if facts is None and not touched:
+        if facts is None and not touched and asm is snapshot.asm:
             result[symbol] = snapshot
             continue
         occurrences = dict(snapshot.occurrences)
@@ -210,9 +215,11 @@ def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, by
             if symbol in scanned[path]:
                 occurrences[path] = scanned[path][symbol]
         if facts is None:
-            result[symbol] = share_views(replace(snapshot, occurrences=occurrences), snapshot)
+            result[symbol] = share_views(replace(snapshot, occurrences=occurrences, asm=asm),
+                                         snapshot)
             continue
-        after = replace(snapshot, occurrences=occurrences, **facts)  # type: ignore[arg-type]
+        after = replace(snapshot, occurrences=occurrences, asm=asm,
+                        **facts)  # type: ignore[arg-type]
         if views is None:
             views = after
         result[symbol] = share_views(after, views)
@@ -249,6 +256,8 @@ class PendingSnapshots:
                     pass
         self.missing = tuple(s for s in symbols if s not in self.done)
         self.grep = source.start_grep(self.missing) if self.missing else None
+        self.asm = AsmSites(source)  # one read of the assembly for all the flags
+        self.done = {s: replace(snapshot, asm=self.asm) for s, snapshot in self.done.items()}
 
     def finish(self) -> dict[str, Snapshot]:
         if self.missing:
@@ -265,7 +274,8 @@ class PendingSnapshots:
             for s in self.missing:
                 occurrences = {p: found for p in candidates
                                if (found := scanned.get(p, {}).get(s))}
-                self.done[s] = share_views(replace(facts, symbol=s, occurrences=occurrences),
+                self.done[s] = share_views(replace(facts, symbol=s, occurrences=occurrences,
+                                                   asm=self.asm),
                                            facts)
                 key = self.keys[s]
                 if self.cache is not None and key:
@@ -339,7 +349,7 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
     tables = _read_tables(header_text)
     return contents, Snapshot("", {}, tables, _arches(tables, generic_arches),
                               frozenset(generic_arches), header_text, build_widths,
-                              BuildFacts(source))
+                              BuildFacts(source), AsmSites(source))
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

@@ -2,12 +2,13 @@
 documentation (see :mod:`.registry`). Importing this package registers
 them all, in the order of the modules below — the order of SARIF's
 ``ruleIndex`` and of docs/rules.md: what a removal leaves, what
-breaks the build, what is wrong in a header, the shape of the series."""
+breaks the build, what is wrong in a header, the shape of the series,
+how a flag is used as an operand."""
 
 # isort: skip_file
 from __future__ import annotations
 
-from . import removal, references, tables, arches, series  # noqa: F401  (registration order)
+from . import removal, references, tables, arches, series, operands  # noqa: F401  (registration order)
 
 from ..kernel.model import FlagTable
 from ..kernel.snapshot import Snapshot
@@ -18,12 +19,13 @@ from .removal import leftovers, reintroduced, renumbered_flags
 from .series import merge_commit, patch_does_not_apply
 from .tables import table_findings
 from .arches import arch_findings, bits_out_of_range
+from .operands import OperandHistory, operand_findings
 
 __all__ = [
-    "RULES", "Break", "Rule", "arch_findings", "bisect_breaks", "breaks",
+    "RULES", "Break", "OperandHistory", "Rule", "arch_findings", "bisect_breaks", "breaks",
     "dangling_references", "describe_arches", "flag_findings", "header_findings", "leftovers",
-    "markdown_table", "merge_commit", "parse_fallbacks", "patch_does_not_apply", "reintroduced",
-    "renumbered_flags", "table_findings", "tree_findings",
+    "markdown_table", "merge_commit", "operand_findings", "parse_fallbacks",
+    "patch_does_not_apply", "reintroduced", "renumbered_flags", "table_findings", "tree_findings",
 ]
 
 
@@ -47,4 +49,5 @@ def tree_findings(snapshot: Snapshot) -> list[Finding]:
     found = flag_findings(snapshot)
     found.extend(dangling_references(breaks(snapshot), snapshot.symbol))
     found.extend(parse_fallbacks(snapshot))
+    found.extend(operand_findings(snapshot))
     return sorted(found, key=lambda f: f.sort_key)

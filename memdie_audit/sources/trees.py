@@ -30,6 +30,7 @@ class Source(Protocol):
     def listing(self) -> list[str]: ...
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
     def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]: ...
+    def asm_files(self, text: str) -> dict[str, bytes]: ...
 
 
 def is_kconfig(path: str) -> bool:
@@ -106,6 +107,14 @@ class GitTree:
             return {}
         out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", *patterns,
                          *self._rev_args(), "--", ":(glob)**/Kconfig*", ok=(0, 1), env=self.env)
+        prefix = f"{self.rev}:" if self.rev else ""
+        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
+
+    def asm_files(self, text: str) -> dict[str, bytes]:
+        """The arches' assembly files that hold ``text``, with their text (a
+        grep limited to ``arch/**/*.S``)."""
+        out = gitcmd.run(self.top, "grep", "-l", "-z", "-F", "-e", text, *self._rev_args(),
+                         "--", *ASM_PATHSPECS, ok=(0, 1), env=self.env)
         prefix = f"{self.rev}:" if self.rev else ""
         return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
 
@@ -186,6 +195,14 @@ class PlainTree:
         wanted = [re.compile(rb"\b%s\b" % re.escape(w.encode())) for w in words]
         return {path: data for path, data in self._kconfigs.items()
                 if any(w.search(data) for w in wanted)}
+
+
+    def asm_files(self, text: str) -> dict[str, bytes]:
+        paths = [p for p in self.files() if p.startswith("arch/") and p.endswith((".S", ".s"))]
+        return {p: d for p, d in self.read(paths).items() if text.encode() in d}
+
+
+ASM_PATHSPECS = (":(glob)arch/**/*.S", ":(glob)arch/**/*.s")
 
 
 def _raise_walk_error(err: OSError) -> None:
