@@ -38,6 +38,7 @@ from .rules import (
     parse_fallbacks,
     reintroduced,
     renumbered_flags,
+    series_semantic_findings,
 )
 from .rules.intent import Intent, check_known, decide
 from .rules.removal import occurrence_key
@@ -115,7 +116,7 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
                              if decided.removes or f.rule != "reintroduced"]
     findings = [f for audit in audits for f in audit.findings]
     findings.extend(_head_findings(base_snapshot, snapshot, symbol, base_problems,
-                                   per_commit_breaks[-1], decided))
+                                   per_commit_breaks[-1], decided, GitTree(top, head, env=env)))
     # Last touches, the same for the series' list and each commit's: free
     # bits named for an addition, then one finding per site.
     hinted = {id(f): _with_free_bits(f, snapshot) if decided.kind == "add" else f
@@ -139,7 +140,8 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
 
 # At one site the most specific rule wins; the others become its related
 # entries (DESIGN.md, "Rules").
-PRECEDENCE = ("patch-does-not-apply", "reintroduced", "bisect-break", "dangling-reference",
+PRECEDENCE = ("patch-does-not-apply", "reintroduced", "bisect-break", "dead-guard",
+              "dangling-reference",
               "leftover-definition", "leftover-mask", "leftover-use", "stale-comment")
 
 
@@ -293,13 +295,15 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
 
 
 def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
-                   head_breaks: list[Break], intent: Intent) -> list[Finding]:
+                   head_breaks: list[Break], intent: Intent, head_source: GitTree
+                   ) -> list[Finding]:
     """What the tree after the series has, as far as the series' intent
-    makes it the series' business."""
+    makes it the series' business (``head_source``: its files)."""
     found = list(leftovers(head)) if intent.removes else []
     found.extend(dangling_references(head_breaks, symbol))
     if intent.kind == "untouched":
         return found
+    found = series_semantic_findings(base, head, head_source, found, intent.removes)
     found.extend(renumbered_flags(base, head, symbol))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a

@@ -1,0 +1,64 @@
+"""The bugs cross-arch flag series ship where references and roles are
+concerned (work-mask, dead-guard, pasted names, asm-offsets masks): each
+case of ``data/bugs/refs/`` is a small series whose audit must give
+exactly its expected findings; every bug has a clean twin that gives none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from memdie_audit.api import audit_series, audit_tree
+from memdie_audit.demo_tree.bug_series_refs import BuiltCase, build_case, case_names
+from memdie_audit.kernel.paths import arch_of
+
+
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory: pytest.TempPathFactory) -> dict[str, BuiltCase]:
+    root = tmp_path_factory.mktemp("refs")
+    return {name: build_case(root / name, name) for name in case_names()}
+
+
+def _found(case: BuiltCase) -> list[tuple[str, str | None, int | None]]:
+    audit = audit_series(case.path, case.revrange, case.spec.symbol, cache=False,
+                         changed="--changed-flags" in case.spec.args,
+                         **({"intent": case.spec.intent} if case.spec.intent else {}))
+    return sorted((f.rule, f.path, f.line) for f in audit.findings)
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_series_gives_exactly_its_findings(cases: dict[str, BuiltCase], name: str) -> None:
+    case = cases[name]
+    assert _found(case) == sorted(case.spec.expected)
+
+
+def test_every_bug_has_a_clean_twin() -> None:
+    names = case_names()
+    bugs = [n for n in names if any(n.startswith(prefix) for prefix in ("work-mask-forgotten",))]
+    assert bugs and all(n.replace("forgotten", "clean") in names for n in bugs)
+
+
+def test_work_mask_of_a_tree_names_the_arches_that_hold_the_flag(
+        cases: dict[str, BuiltCase]) -> None:
+    case = cases["work-mask-forgotten"]
+    audit = audit_tree(case.path, "TIF_TASK_WORK", rev=case.head, cache=False)
+    by_path = {f.path: f for f in audit.findings if f.rule == "work-mask"}
+    alpha = by_path["arch/alpha/include/asm/thread_info.h"]
+    assert alpha.arch == "alpha" and list(alpha.arches) == ["arm", "mips", "powerpc", "sh"]
+    assert "_TIF_WORK_MASK of alpha leaves out TIF_TASK_WORK" in alpha.message
+    assert by_path["arch/mips/kernel/entry.S"].line == 8
+
+
+def test_work_mask_is_silent_where_no_flag_is_new(cases: dict[str, BuiltCase]) -> None:
+    """The signal flags themselves, and a flag no exit mask holds, give nothing."""
+    case = cases["work-mask-forgotten"]
+    for flag in ("TIF_SIGPENDING", "TIF_SYSCALL_TRACE", "TIF_SINGLESTEP"):
+        audit = audit_tree(case.path, flag, rev=case.head, cache=False)
+        assert not [f for f in audit.findings if f.rule == "work-mask"], flag
+
+
+def test_user_mode_linux_builds_its_x86_half() -> None:
+    assert arch_of("arch/x86/um/signal.c") == "um"
+    assert arch_of("arch/x86/kernel/signal.c") == "x86"
+    assert arch_of("arch/um/kernel/process.c") == "um"
