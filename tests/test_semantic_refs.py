@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from memdie_audit.api import audit_series, audit_tree
-from memdie_audit.demo_tree.bug_series_refs import BuiltCase, build_case, case_names
+from memdie_audit.demo_tree.bug_series_refs import BuiltCase, build_case, case_names, case_spec
 from memdie_audit.kernel.paths import arch_of
 
 
@@ -34,9 +34,12 @@ def test_series_gives_exactly_its_findings(cases: dict[str, BuiltCase], name: st
 
 
 def test_every_bug_has_a_clean_twin() -> None:
+    """``<family>-<bug>`` is judged beside ``<family>-clean``, which expects nothing."""
     names = case_names()
-    bugs = [n for n in names if any(n.startswith(prefix) for prefix in ("work-mask-forgotten",))]
-    assert bugs and all(n.replace("forgotten", "clean") in names for n in bugs)
+    for name in names:
+        family = name.rsplit("-", 1)[0]
+        assert f"{family}-clean" in names, name
+        assert bool(case_spec(name).expected) == (not name.endswith("-clean")), name
 
 
 def test_work_mask_of_a_tree_names_the_arches_that_hold_the_flag(
@@ -62,3 +65,11 @@ def test_user_mode_linux_builds_its_x86_half() -> None:
     assert arch_of("arch/x86/um/signal.c") == "um"
     assert arch_of("arch/x86/kernel/signal.c") == "x86"
     assert arch_of("arch/um/kernel/process.c") == "um"
+
+
+def test_dead_guard_carries_the_leftover_uses_it_replaces(cases: dict[str, BuiltCase]) -> None:
+    case = cases["dead-guard-left"]
+    audit = audit_series(case.path, case.revrange, "TIF_POLLWAIT", cache=False)
+    um = next(f for f in audit.findings if f.path == "arch/x86/um/signal.c")
+    assert "lines 6-7" in um.message and "(um)" in um.message
+    assert any(r.message.startswith("leftover-use") for r in um.related)
