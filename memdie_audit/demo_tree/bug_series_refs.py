@@ -37,6 +37,7 @@ class CaseSpec:
     expected: tuple[tuple[str, str | None, int | None], ...]  # rule, path, line
     intent: str | None = None
     args: tuple[str, ...] = ()  # extra command-line arguments (--changed-flags)
+    intents: dict[str, str] | None = None  # what the audit must decide, per flag
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ def case_spec(name: str) -> CaseSpec:
     raw = json.loads(_root().joinpath(name, "case.json").read_text())
     return CaseSpec(name, raw["symbol"], tuple(raw.get("steps", ())),
                     tuple((r, p, n) for r, p, n in raw["expected"]), raw.get("intent"),
-                    tuple(raw.get("args", ())))
+                    tuple(raw.get("args", ())), raw.get("intents"))
 
 
 def _files(folder) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
