@@ -5,8 +5,6 @@ exactly its expected findings; every bug has a clean twin that gives none."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from memdie_audit.api import audit_series, audit_tree
