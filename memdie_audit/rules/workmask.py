@@ -132,14 +132,11 @@ def _hand_written(snapshot: Snapshot, masks: dict[str, list[ExitMask]],
             arches.append((arch, holding))
     if not arches or source is None:
         return
-    prefixes = tuple(f"arch/{arch}/" for arch, _ in arches)
-    paths = [p for p in source.candidates(source.start_grep(SIGNAL_MASKS[1][1:]))
-             if p.startswith(prefixes) and not is_flag_header(p)
-             and language_of(p) in ("c", "asm")]
-    if not paths:
-        return
+    folders = [f"arch/{arch}/" for arch, _ in arches]
+    texts = {p: d for p, d in source.files_naming(SIGNAL_MASKS[1], folders).items()
+             if not is_flag_header(p) and language_of(p) in ("c", "asm")}
     by_arch = dict(arches)
-    for path, data in sorted(source.read(paths).items()):
+    for path, data in sorted(texts.items()):
         arch = arch_of(path)
         holding = by_arch.get(arch or "")
         if not holding:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +29,7 @@ class Source(Protocol):
     def listing(self) -> list[str]: ...
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
     def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]: ...
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]: ...
 
 
 def is_kconfig(path: str) -> bool:
@@ -86,6 +87,14 @@ class GitTree:
             return {}
         out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", *patterns,
                          *self._rev_args(), "--", ":(glob)**/Kconfig*", ok=(0, 1), env=self.env)
+        prefix = f"{self.rev}:" if self.rev else ""
+        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
+
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]:
+        """The files under ``folders`` that name ``word`` (a whole word),
+        with their text: a grep limited to those folders."""
+        out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", "-e", word,
+                         *self._rev_args(), "--", *folders, ok=(0, 1), env=self.env)
         prefix = f"{self.rev}:" if self.rev else ""
         return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
 
@@ -163,6 +172,12 @@ class PlainTree:
         wanted = [re.compile(rb"\b%s\b" % re.escape(w.encode())) for w in words]
         return {path: data for path, data in self._kconfigs.items()
                 if any(w.search(data) for w in wanted)}
+
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]:
+        wanted = re.compile(rb"\b%s\b" % re.escape(word.encode()))
+        under = tuple(f.rstrip("/") + "/" for f in folders)
+        found = self.read(p for p in self.files() if p.startswith(under))
+        return {p: d for p, d in found.items() if wanted.search(d)}
 
 
 def _raise_walk_error(err: OSError) -> None:
