@@ -61,6 +61,20 @@ def arch_of(path: str) -> str | None:
     return None
 
 
+_ASM_OFFSETS = re.compile(r"^arch/[^/]+/kernel/asm-offsets[^/]*\.c$")
+_INCLUDES_OFFSETS = re.compile(
+    rb"^[ \t]*#[ \t]*include[ \t]*[<\"](?:asm|generated)/asm-offsets\.h[>\"]", re.M)
+
+
+def is_asm_offsets(path: str) -> bool:
+    """An arch's asm-offsets.c, whose ``DEFINE()``s become <asm/asm-offsets.h>."""
+    return _ASM_OFFSETS.match(path) is not None
+
+
+def includes_asm_offsets(data: bytes) -> bool:
+    return _INCLUDES_OFFSETS.search(data) is not None
+
+
 def is_flag_header(path: str) -> bool:
     """A header whose TIF_* bits some arch sees: an arch's own, the generic
     one, or the common fallbacks."""

@@ -21,7 +21,15 @@ from .kconfig import build_widths as build_widths_of
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
 from .occurrences import scan_file
-from .paths import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
+from .paths import (
+    FLAG_HEADER,
+    GENERIC,
+    GENERIC_FLAG_HEADER,
+    includes_asm_offsets,
+    is_asm_offsets,
+    is_flag_header,
+    language_of,
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,31 @@ class Snapshot:
     build_widths: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     # Makefiles and Kconfigs, read on demand: which arches build what
     build: BuildFacts | None = field(default=None, compare=False, repr=False)
+    # files with occurrences that include <asm/asm-offsets.h>: they see the
+    # masks an arch defines only in its asm-offsets.c
+    offsets_users: frozenset[str] = frozenset()
+
+    def sees_offsets(self, o: Occurrence, arch: str) -> bool:
+        """Can the file of ``o`` see ``arch``'s masks that only its
+        asm-offsets.c defines (``DEFINE(_TIF_X, …)``)? Only by including
+        <asm/asm-offsets.h>. Judged in the arch's own C files: assembly is
+        taken to include it (entry code does, or nothing there builds), and
+        common code that names such a mask sits under guards of other flags
+        (``defined(TIF_POLLING_NRFLAG)``) that the arch does not pass."""
+        return o.path in self.offsets_users or language_of(o.path) != "c" \
+            or o.arch != arch or o.token not in self._offsets_only.get(arch, frozenset())
+
+    @cached_property
+    def _offsets_only(self) -> dict[str, frozenset[str]]:
+        """Arch → the names it defines only in its asm-offsets.c."""
+        where: dict[str, dict[str, set[bool]]] = {}
+        for occ in self.occurrences.values():
+            for o in occ:
+                if o.kind in (Kind.DEFINITION, Kind.MASK) and o.arch:
+                    where.setdefault(o.arch, {}).setdefault(o.token, set()).add(
+                        is_asm_offsets(o.path))
+        return {arch: frozenset(t for t, kinds in tokens.items() if kinds == {True})
+                for arch, tokens in where.items()}
 
     def can_build(self, arch: str, o: Occurrence) -> bool:
         """Can ``arch`` compile the code around this occurrence at all? Not
@@ -173,9 +206,13 @@ class Snapshot:
             kept = {p: t for p, t in self.tables.items() if p in headers}  # deleted ones go
             tables = _read_tables({p: headers[p] for p in changed_headers if p in headers},
                                   headers.get(GENERIC_FLAG_HEADER), kept)
+        users = set(self.offsets_users) - set(changes)
+        users.update(p for p, d in changes.items() if scanned[p] and d is not None
+                     and includes_asm_offsets(d))
         return replace(self, occurrences=occurrences, tables=tables, header_text=headers,
                        generic_arches=frozenset(generic_arches), build_widths=build_widths,
-                       arches=_arches(tables, generic_arches), build=build)
+                       arches=_arches(tables, generic_arches), build=build,
+                       offsets_users=frozenset(users))
 
 
 class PendingSnapshots:
@@ -208,9 +245,12 @@ class PendingSnapshots:
             late = self.source.read(p for p in candidates if p not in early)
             scanned.update(((s, p), _scan(p, data, s)) for s in self.missing
                            for p, data in late.items())
+            users = frozenset(p for p, data in (*early.items(), *late.items())
+                              if includes_asm_offsets(data))
             for s in self.missing:
                 occurrences = {p: found for p in candidates if (found := scanned.get((s, p)))}
-                self.done[s] = replace(facts, symbol=s, occurrences=occurrences)
+                self.done[s] = replace(facts, symbol=s, occurrences=occurrences,
+                                       offsets_users=users & occurrences.keys())
                 key = self.keys[s]
                 if self.cache is not None and key:
                     self.cache.store(key, self.done[s])
