@@ -5,6 +5,8 @@ exactly its expected findings; every bug has a clean twin that gives none."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from memdie_audit.api import audit_series, audit_tree
@@ -76,3 +78,34 @@ def test_a_flag_whose_header_changes_around_it_is_untouched(cases: dict[str, Bui
     case = cases["work-mask-forgotten"]
     audit = audit_series(case.path, case.revrange, "TIF_SINGLESTEP", cache=False)
     assert audit.intent == {"TIF_SINGLESTEP": "untouched"} and audit.findings == []
+
+
+def test_a_pasted_call_is_a_use_that_names_its_macro(cases: dict[str, BuiltCase]) -> None:
+    case = cases["pasted-name-clean"]
+    audit = audit_tree(case.path, "TIF_SYSCALL_TAPE", rev=case.head, cache=False)
+    pasted = [o for o in audit.head.all_occurrences() if o.via]
+    assert sorted((o.path, o.line, o.via, o.guarded) for o in pasted) == [
+        ("kernel/ptrace_tape.c", 7, "set_syscall_work", True),
+        ("kernel/tape.c", 6, "test_syscall_work", False)]
+    assert all(o.unless == {"GENERIC_ENTRY"} for o in pasted)
+    assert audit.findings == []
+
+
+def test_changed_flags_and_the_fast_path_see_a_pasted_call(cases: dict[str, BuiltCase],
+                                                           tmp_path: Path) -> None:
+    """A series whose only change is a call of a pasting macro changes that flag."""
+    import shutil
+    import subprocess
+
+    from memdie_audit.kernel.changed import changed_flags
+    from memdie_audit.sources.commits import touches_flag
+
+    repo = tmp_path / "pasted"
+    shutil.copytree(cases["pasted-name-clean"].path, repo)
+    (repo / "kernel" / "step.c").write_text(
+        "void step(void)\n{\n\tif (test_syscall_work(SINGLESTEP))\n\t\treturn;\n}\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "step"], check=True)
+    assert changed_flags(repo, "HEAD~1", "HEAD") == ["TIF_SINGLESTEP"]
+    assert touches_flag(repo, "HEAD~1", "HEAD", "TIF_SINGLESTEP")
+    assert not touches_flag(repo, "HEAD~1", "HEAD", "TIF_SIGPENDING")

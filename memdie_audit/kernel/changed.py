@@ -27,6 +27,7 @@ from ..sources.commits import FLAG_PATHS
 from .flagtable import read_flag_table
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import FlagTable
+from .pasting import Pasting, pasted_names, pasting_macros
 from .paths import GENERIC_FLAG_HEADER, is_flag_header
 
 _TOKEN = re.compile(rb"\b_?(TIF_[A-Za-z0-9_]+)\b")
@@ -60,9 +61,22 @@ def changed_flags(top: Path, base: str, head: str, env: dict[str, str] | None = 
     # flag (``| _TIF_X`` in a _TIF_WORK_MASK) changes that flag's references.
     changed, used = _reference_changes(gitcmd.run(
         top, "diff", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
-        "-U0", base, head, "--", *paths, env=env))
+        "-U0", base, head, "--", *paths, env=env), flag_pasting_macros(top, (base, head), env))
     names |= changed
     return sorted((names & known) | {n for n in used if not is_constant_name(n)})
+
+
+def flag_pasting_macros(top: Path, revs: Sequence[str], env: dict[str, str] | None
+                        ) -> tuple[Pasting, ...]:
+    """The macros that paste a flag's name in the flag headers of ``revs``."""
+    out = b"".join(gitcmd.run(top, "grep", "-l", "-z", "-F", "-e", "TIF_##", rev, "--",
+                              *FLAG_PATHS[:3], ok=(0, 1), env=env) for rev in revs)
+    specs = gitcmd.split_z(out)
+    if not specs:
+        return ()
+    blobs = gitcmd.read_blobs(top, specs, env=env)
+    return pasting_macros({spec.split(":", 1)[1]: data for spec, data in blobs.items()
+                           if data is not None})
 
 
 def is_constant_name(name: str) -> bool:
@@ -135,10 +149,12 @@ def _entries(path: str, data: bytes | None) -> dict[str, list[tuple]]:
     return entries
 
 
-def _reference_changes(diff: bytes) -> tuple[set[str], set[str]]:
+def _reference_changes(diff: bytes, macros: tuple[Pasting, ...] = ()
+                       ) -> tuple[set[str], set[str]]:
     """Names counted a different number of times in a file's removed and
     added lines; and the names of those that the added lines use as flags
-    (more uses than before)."""
+    (more uses than before). A call of a macro that pastes a flag's name
+    (``test_syscall_work(SECCOMP)``) names that flag."""
     names: set[str] = set()
     used: set[str] = set()
     balance: dict[str, int] = {}
@@ -162,8 +178,12 @@ def _reference_changes(diff: bytes) -> tuple[set[str], set[str]]:
             for m in _TOKEN.finditer(line, 1):
                 name = m.group(1).decode()
                 balance[name] = balance.get(name, 0) + sign
+            pasted = pasted_names(line[1:], macros) if macros else set()
+            for name in pasted:
+                balance[name] = balance.get(name, 0) + sign
             if sign > 0 and not _DEFINE_LINE.match(line, 1):
                 as_flag.update((m.group(1) or m.group(2)).decode()
                                for m in _FLAG_USE.finditer(line, 1))
+                as_flag.update(pasted)
     settle()
     return names, used

@@ -21,10 +21,12 @@ from .kconfig import build_widths as build_widths_of
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
 from .occurrences import scan_file
+from .pasting import Pasting, pasted_occurrences, pasting_macros
 from .paths import (
     FLAG_HEADER,
     GENERIC,
     GENERIC_FLAG_HEADER,
+    arch_of,
     includes_asm_offsets,
     is_asm_offsets,
     is_flag_header,
@@ -49,6 +51,11 @@ class Snapshot:
     # files with occurrences that include <asm/asm-offsets.h>: they see the
     # masks an arch defines only in its asm-offsets.c
     offsets_users: frozenset[str] = frozenset()
+
+    @cached_property
+    def pasting(self) -> tuple[Pasting, ...]:
+        """The macros of the flag headers that paste a flag's name."""
+        return pasting_macros(self.header_text)
 
     def sees_offsets(self, o: Occurrence, arch: str) -> bool:
         """Can the file of ``o`` see ``arch``'s masks that only its
@@ -170,7 +177,9 @@ class Snapshot:
         are re-read; everything else is shared with this snapshot, which is
         itself the answer (with what it has worked out) when no change can
         matter: no occurrence, flag header, Kconfig or Makefile."""
-        scanned = {p: scan_file(p, d, self.symbol) if d is not None else ()
+        macros = pasting_macros({p: d for p, d in {**self.header_text, **changes}.items()
+                                 if d is not None and is_flag_header(p)})
+        scanned = {p: _scan(p, d, self.symbol, macros) if d is not None else ()
                    for p, d in changes.items()}
         build = self.build.updated(changes) if self.build else None
         if build is self.build and not any(
@@ -239,11 +248,12 @@ class PendingSnapshots:
             # While git greps: all that the flag headers and Kconfigs tell,
             # their occurrences included (kept where the grep lists the file).
             early, facts = _flag_facts(self.source)
-            scanned = {(s, p): _scan(p, data, s) for s in self.missing
+            macros = facts.pasting
+            scanned = {(s, p): _scan(p, data, s, macros) for s in self.missing
                        for p, data in early.items()}
             candidates = self.source.candidates(self.grep)
             late = self.source.read(p for p in candidates if p not in early)
-            scanned.update(((s, p), _scan(p, data, s)) for s in self.missing
+            scanned.update(((s, p), _scan(p, data, s, macros)) for s in self.missing
                            for p, data in late.items())
             users = frozenset(p for p, data in (*early.items(), *late.items())
                               if includes_asm_offsets(data))
@@ -326,9 +336,16 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
                               BuildFacts(source))
 
 
-def _scan(path: str, data: bytes, symbol: str) -> tuple[Occurrence, ...]:
-    """scan_file, skipped where the bytes do not hold the symbol's text."""
-    return scan_file(path, data, symbol) if symbol.encode() in data else ()
+def _scan(path: str, data: bytes, symbol: str, macros: tuple[Pasting, ...] = ()
+          ) -> tuple[Occurrence, ...]:
+    """scan_file, skipped where the bytes do not hold the symbol's text; with
+    the calls of ``macros`` that paste the symbol (see :mod:`.pasting`)."""
+    found = scan_file(path, data, symbol) if symbol.encode() in data else ()
+    if macros and language_of(path) == "c":
+        pasted = pasted_occurrences(path, data, symbol, macros, arch_of(path))
+        if pasted:
+            found = tuple(sorted((*found, *pasted), key=lambda o: (o.line, o.column)))
+    return found
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

@@ -112,7 +112,11 @@ def touches_flag(top: Path, base: str, head: str, symbol: str,
              f"{base}..{head}")
     if gitcmd.run(top, *first, "--", *FLAG_PATHS, env=env).strip():
         return True
-    return bool(gitcmd.run(top, *first, "-G", re.escape(symbol), env=env).strip())
+    # The bare name too: a call of a macro that pastes it (``test_syscall_work(SECCOMP)``).
+    name = re.escape(symbol)
+    bare = rf"|\([[:space:]]*{re.escape(symbol[4:])}[[:space:]]*[,)]" \
+        if symbol.startswith("TIF_") else ""
+    return bool(gitcmd.run(top, *first, "-G", name + bare, env=env).strip())
 
 
 def names_flag(top: Path, rev: str, symbol: str, env: dict[str, str] | None = None) -> bool:

@@ -31,7 +31,10 @@ def grep_arguments(symbol: str | tuple[str, ...]) -> list[str]:
     prefix = os.path.commonprefix(list(symbols))
     if len(symbols) > FEW and len(prefix) >= 4:
         return ["-F", "-e", prefix]
-    return ["-w", "-F", *(arg for s in symbols for arg in ("-e", s, "-e", "_" + s))]
+    # The name without TIF_ finds the calls of macros that paste it
+    # (``test_syscall_work(SECCOMP)``, see kernel/pasting.py).
+    return ["-w", "-F", *(arg for s in symbols for arg in ("-e", s, "-e", "_" + s)),
+            *(arg for s in symbols if s.startswith("TIF_") for arg in ("-e", s[4:]))]
 
 
 FEW = 4

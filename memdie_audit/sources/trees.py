@@ -142,6 +142,9 @@ class PlainTree:
     def candidates(self, pending: object) -> list[str]:
         assert isinstance(pending, tuple)
         wanted = [(s.encode(), token_pattern(s)) for s in pending]
+        # the name without TIF_: calls of macros that paste it (kernel/pasting.py)
+        wanted += [(s[4:].encode(), re.compile(rb"\b%s\b" % re.escape(s[4:].encode())))
+                   for s in pending if s.startswith("TIF_")]
         found = []
         for path in self.files():
             data = _read_one(self.root, path)
