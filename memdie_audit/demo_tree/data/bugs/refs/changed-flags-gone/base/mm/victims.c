@@ -1,1 +1,0 @@
-/* out-of-memory victims (fixture) */
