@@ -103,6 +103,24 @@ def _work_mask(bad: bool) -> CaseSpec:
                     (("add TIF_TASK_WORK to every arch", added),), expected)
 
 
+def _work_mask_entry(bad: bool) -> CaseSpec:
+    """Generic entry's EXIT_TO_USER_MODE_WORK is the second voter beside arm:
+    without it the evidence against mips would be too thin."""
+    base: Files = {"arch/Kconfig": "config GENERIC_ENTRY\n\tbool\n",
+                   "arch/x86/Kconfig": "config X86\n\tdef_bool y\n\tselect GENERIC_ENTRY\n"}
+    added: Files = {"include/linux/irq-entry-common.h": snippet("irq-entry-common.h"),
+                    "kernel/task_work.c": snippet("task_work.c")}
+    for arch in ("x86", "arm", "mips"):
+        masks: Masks = [] if arch == "x86" else [("_TIF_WORK_MASK", SIGNALS)]
+        base[_header_path(arch)] = flag_header(arch, BASE_BITS, masks)
+        if arch != "x86" and (arch == "arm" or not bad):
+            masks = [("_TIF_WORK_MASK", SIGNALS + " | _TIF_TASK_WORK")]
+        added[_header_path(arch)] = flag_header(arch, BASE_BITS + [("TIF_TASK_WORK", 5)], masks)
+    return CaseSpec("work-mask-entry-" + ("forgotten" if bad else "clean"), "TIF_TASK_WORK",
+                    base, (("add TIF_TASK_WORK, handled by generic entry", added),),
+                    (("work-mask", _header_path("mips"), 23),) if bad else ())
+
+
 def _exit_masks(arch: str, holds: bool) -> Masks:
     extra = " | _TIF_TASK_WORK" if holds else ""
     if arch == "sh":
@@ -193,7 +211,7 @@ def _pasted_name(bad: bool) -> CaseSpec:
 
 
 FAMILIES: tuple[Callable[[bool], CaseSpec], ...] = (
-    _work_mask, _dead_guard, _changed_flags, _asm_offsets, _pasted_name)
+    _work_mask, _work_mask_entry, _dead_guard, _changed_flags, _asm_offsets, _pasted_name)
 
 
 @dataclass(frozen=True)
