@@ -109,3 +109,25 @@ def test_changed_flags_and_the_fast_path_see_a_pasted_call(cases: dict[str, Buil
     assert changed_flags(repo, "HEAD~1", "HEAD") == ["TIF_SINGLESTEP"]
     assert touches_flag(repo, "HEAD~1", "HEAD", "TIF_SINGLESTEP")
     assert not touches_flag(repo, "HEAD~1", "HEAD", "TIF_SIGPENDING")
+
+
+def test_json_and_text_name_the_pasting_macro(cases: dict[str, BuiltCase], capsys) -> None:
+    import json
+
+    import jsonschema
+
+    from memdie_audit.cli import main
+
+    case = cases["pasted-name-clean"]
+    assert main([str(case.path), "--rev", case.head, "--symbol", "TIF_SYSCALL_TAPE",
+                 "--format", "json", "--no-cache"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    via = [o for o in report["occurrences"] if "via" in o]
+    assert [(o["path"], o["via"]) for o in via] == [
+        ("kernel/ptrace_tape.c", "set_syscall_work"), ("kernel/tape.c", "test_syscall_work")]
+    schema = json.loads((Path(__file__).parents[1] / "memdie_audit" / "schema"
+                         / "audit.schema.json").read_text())
+    jsonschema.validate(report, schema, cls=jsonschema.Draft202012Validator)
+    assert main([str(case.path), "--rev", case.head, "--symbol", "TIF_SYSCALL_TAPE",
+                 "--no-cache"]) == 0
+    assert "(through test_syscall_work)" in capsys.readouterr().out
