@@ -131,3 +131,27 @@ def test_json_and_text_name_the_pasting_macro(cases: dict[str, BuiltCase], capsy
     assert main([str(case.path), "--rev", case.head, "--symbol", "TIF_SYSCALL_TAPE",
                  "--no-cache"]) == 0
     assert "(through test_syscall_work)" in capsys.readouterr().out
+
+
+def test_changed_flags_takes_no_composite_mask_for_a_flag(cases: dict[str, BuiltCase],
+                                                          tmp_path: Path) -> None:
+    """A new use of a composite mask whose name is no bit's is no flag; a
+    new test of a flag no header defines is one (the break to report)."""
+    import shutil
+    import subprocess
+
+    from memdie_audit.kernel.changed import changed_flags
+
+    repo = tmp_path / "composite"
+    shutil.copytree(cases["work-mask-clean"].path, repo)
+    header = repo / "arch" / "arm" / "include" / "asm" / "thread_info.h"
+    composite = "#define _TIF_WORK_SYSCALL\t(_TIF_SYSCALL_TRACE)\n\n"
+    header.write_text(header.read_text().replace("#endif /* _ASM_ARM",
+                                                 composite + "#endif /* _ASM_ARM"))
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", "arm: a composite"], check=True)
+    (repo / "kernel" / "exit.c").write_text(
+        "int f(unsigned long flags)\n{\n\treturn (flags & _TIF_WORK_SYSCALL) ||\n"
+        "\t\ttest_thread_flag(TIF_LONG_GONE) || (flags & _TIF_ALLWORK_MASK);\n}\n")
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), "commit", "-qm", "exit"], check=True)
+    assert changed_flags(repo, "HEAD~1", "HEAD") == ["TIF_LONG_GONE"]

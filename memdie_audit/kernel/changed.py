@@ -37,6 +37,7 @@ _BIT_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(TIF_[A-Za-z0-9_]+)[ \t]+(
 _BIT_VALUE = re.compile(rb"^\(?\s*(?:(0[xX][0-9a-fA-F]+|\d+)|[A-Za-z_]\w*(?:\s*\+\s*\d+)?)"
                         rb"\s*\)?\s*(?:/\*.*|//.*)?$")
 _MAX_BIT = 256
+_MASK_DEFINE = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+_(TIF_[A-Za-z0-9_]+)\b([^\n]*)", re.M)
 _DEFINE_LINE = re.compile(rb"[ \t]*#[ \t]*define\b")
 # A name used as a flag: a thread-flag helper's bit, a shift count, BIT(),
 # or a mask operand.
@@ -63,7 +64,10 @@ def changed_flags(top: Path, base: str, head: str, env: dict[str, str] | None = 
         top, "diff", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
         "-U0", base, head, "--", *paths, env=env), flag_pasting_macros(top, (base, head), env))
     names |= changed
-    return sorted((names & known) | {n for n in used if not is_constant_name(n)})
+    unknown = {n for n in used - known if not is_constant_name(n)}
+    if unknown:  # a composite mask (_TIF_WORK_SYSCALL_ENTRY) names no flag
+        unknown -= _mask_names(top, base, env) | _mask_names(top, head, env)
+    return sorted((names & known) | unknown)
 
 
 def flag_pasting_macros(top: Path, revs: Sequence[str], env: dict[str, str] | None
@@ -92,6 +96,16 @@ def _flag_names(top: Path, rev: str, env: dict[str, str] | None,
     out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+TIF_", rev, "--",
                      *pathspecs, ok=(0, 1), env=env)
     return {m.group(1).decode() for m in _BIT_DEFINE.finditer(out) if _is_bit(m.group(2))}
+
+
+def _mask_names(top: Path, rev: str, env: dict[str, str] | None) -> set[str]:
+    """The names (without ``_``) of the composite ``_TIF_*`` masks the flag
+    headers define: those not made of their own bit (``(1 << TIF_X)``)."""
+    out = gitcmd.run(top, "grep", "-h", "-E", r"^\s*#\s*define\s+_TIF_", rev, "--",
+                     *FLAG_PATHS[:3], ok=(0, 1), env=env)
+    return {name for m in _MASK_DEFINE.finditer(out)
+            if not re.search(rb"(?<![A-Za-z0-9_])%s\b" % m.group(1), m.group(2))
+            and (name := m.group(1).decode())}
 
 
 def _is_bit(value: bytes) -> bool:
