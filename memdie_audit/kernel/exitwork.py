@@ -16,8 +16,9 @@ Besides the declared masks, arch code tests hand-written expressions
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from .archview import ArchFlag, ArchView
 from .model import FlagTable
@@ -26,6 +27,13 @@ SIGNAL_MASKS = ("_TIF_SIGPENDING", "_TIF_NOTIFY_RESUME")
 GENERIC_EXIT_WORK = "EXIT_TO_USER_MODE_WORK"
 _NAME = re.compile(r"(?<![A-Za-z0-9_])_?TIF_\w+")
 _DEFINE_OF = re.compile(rb"^[ \t]*#[ \t]*define[ \t]+(\w+)")
+
+
+class TreeFiles(Protocol):
+    """What the exit-work rule reads of a tree state (a sources.Source)."""
+
+    def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]: ...
 
 
 def names_in(expr: str) -> set[str]:

@@ -12,8 +12,8 @@ from . import removal, references, tables, arches, series, workmask, guards  # n
 from dataclasses import replace
 
 from ..kernel.model import FlagTable
+from ..kernel.exitwork import TreeFiles
 from ..kernel.snapshot import Snapshot
-from ..sources.trees import Source
 from ..result import Finding, Related
 from .references import Break, bisect_breaks, breaks, dangling_references, parse_fallbacks
 from .registry import RULES, Rule, describe_arches, markdown_table
@@ -48,7 +48,7 @@ def flag_findings(snapshot: Snapshot) -> list[Finding]:
     return found
 
 
-def semantic_findings(snapshot: Snapshot, source: Source | None = None) -> list[Finding]:
+def semantic_findings(snapshot: Snapshot, source: TreeFiles | None = None) -> list[Finding]:
     """What a tree state gets wrong about what its flags are for, beyond
     names and numbers: an arch's exit path that misses the flag. ``source``:
     the tree state's files, where they are not those the snapshot was
@@ -56,7 +56,7 @@ def semantic_findings(snapshot: Snapshot, source: Source | None = None) -> list[
     return list(work_mask(snapshot, source))
 
 
-def series_semantic_findings(base: Snapshot, head: Snapshot, head_source: Source,
+def series_semantic_findings(base: Snapshot, head: Snapshot, head_source: TreeFiles,
                              found: list[Finding], removes: bool) -> list[Finding]:
     """``found`` (the head's findings) with what the semantic rules say of
     the tree after a series: the work-mask findings the base did not have,

@@ -11,6 +11,7 @@ from ..kernel import lexer
 from ..kernel.exitwork import (
     SIGNAL_MASKS,
     ExitMask,
+    TreeFiles,
     exit_masks,
     generic_exit_work_holds,
     hand_written_tests,
@@ -20,7 +21,6 @@ from ..kernel.model import Kind
 from ..kernel.paths import ASM_LINE_COMMENTS, arch_of, is_flag_header, language_of
 from ..kernel.snapshot import Snapshot
 from ..result import Finding, Related
-from ..sources.trees import Source
 from .registry import TREE, W, describe_arches, finding, rule
 
 GENERIC_ENTRY = "generic entry"
@@ -28,7 +28,7 @@ GENERIC_ENTRY = "generic entry"
 
 @rule("work-mask", W, TREE, "an arch leaves a flag out of the mask its exit path tests, "
       "while the evidence says it belongs there")
-def work_mask(snapshot: Snapshot, source: Source | None = None) -> Iterator[Finding]:
+def work_mask(snapshot: Snapshot, source: TreeFiles | None = None) -> Iterator[Finding]:
     """An arch defines the flag, but the mask its return-to-user path
     tests (the one holding both ``_TIF_SIGPENDING`` and
     ``_TIF_NOTIFY_RESUME``; the smallest where several do) leaves it out,
@@ -107,7 +107,7 @@ def _tested_apart(snapshot: Snapshot, arch: str) -> bool:
                for o in snapshot.all_occurrences())
 
 
-def _generic_entry_holds(snapshot: Snapshot, source: Source | None) -> bool:
+def _generic_entry_holds(snapshot: Snapshot, source: TreeFiles | None) -> bool:
     """Does generic entry's ``EXIT_TO_USER_MODE_WORK`` hold the flag?"""
     mask_name = "_" + snapshot.symbol
     paths = sorted({o.path for o in snapshot.code_occurrences()
@@ -120,7 +120,7 @@ def _generic_entry_holds(snapshot: Snapshot, source: Source | None) -> bool:
 
 
 def _hand_written(snapshot: Snapshot, masks: dict[str, list[ExitMask]],
-                  source: Source | None) -> Iterator[Finding]:
+                  source: TreeFiles | None) -> Iterator[Finding]:
     """Hand-written exit tests of an arch that lack the flag its declared
     exit-work mask holds, where nothing else in the file tests it."""
     symbol, mask_name = snapshot.symbol, "_" + snapshot.symbol
