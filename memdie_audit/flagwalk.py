@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
 from .kernel.archview import free_bits
+from .kernel.exitwork import TreeFiles
 from .kernel.kconfig import kconfig_arch
 from .kernel.model import Kind
 from .kernel.paths import GENERIC, is_flag_header
@@ -38,6 +39,7 @@ from .rules import (
     parse_fallbacks,
     reintroduced,
     renumbered_flags,
+    series_semantic_findings,
 )
 from .rules.intent import Intent, check_known, decide
 from .rules.operands import absorbed_by_immediates
@@ -109,9 +111,11 @@ class FlagWalk:
         return decide(self.symbol, self.base, self.snapshot, self.touched, self.intent)
 
     def finish(self, commits: list[Commit], start: str, head: str, label: str,
-               decided: Intent, intents: Mapping[str, str]) -> Audit:
+               decided: Intent, intents: Mapping[str, str],
+               head_source: TreeFiles | None = None) -> Audit:
         """The flag's audit; ``intents``: what the series does to every flag
-        walked with it (a flag moved on purpose is no side effect)."""
+        walked with it (a flag moved on purpose is no side effect);
+        ``head_source``: the files of the tree after the series."""
         symbol, snapshot, audits, sites = self.symbol, self.snapshot, self.audits, self.sites
         per_commit_breaks = self.per_commit_breaks
         base_snapshot = self.base
@@ -129,7 +133,8 @@ class FlagWalk:
                                  if decided.removes or f.rule != "reintroduced"]
         findings = [f for audit in audits for f in audit.findings]
         findings.extend(_head_findings(base_snapshot, snapshot, symbol, self.base_problems,
-                                       per_commit_breaks[-1], decided, self.problems, intents))
+                                       per_commit_breaks[-1], decided, self.problems, intents,
+                                       head_source))
         # Last touches, the same for the series' list and each commit's: free
         # bits named for an addition, then one finding per site.
         hinted = {id(f): _with_free_bits(f, snapshot) if decided.kind == "add" else f
@@ -174,7 +179,8 @@ def _repair_window(f: Finding, index: int, present: list[set[tuple]],
 
 # At one site the most specific rule wins; the others become its related
 # entries (DESIGN.md, "Rules").
-PRECEDENCE = ("patch-does-not-apply", "reintroduced", "bisect-break", "dangling-reference",
+PRECEDENCE = ("patch-does-not-apply", "reintroduced", "bisect-break", "dead-guard",
+              "dangling-reference",
               "leftover-definition", "leftover-mask", "leftover-use", "stale-comment")
 
 
@@ -273,13 +279,17 @@ def _audit_commit(commit: Commit, changed: list[str], before: Snapshot, after: S
 def _head_findings(base: Snapshot, head: Snapshot, symbol: str, base_problems: set[tuple],
                    head_breaks: list[Break], intent: Intent,
                    problems: Callable[[Snapshot], list[Finding]] = flag_findings,
-                   intents: Mapping[str, str] | None = None) -> list[Finding]:
+                   intents: Mapping[str, str] | None = None,
+                   head_source: TreeFiles | None = None) -> list[Finding]:
     """What the tree after the series has, as far as the series' intent
-    makes it the series' business."""
+    makes it the series' business (``head_source``: its files, for the
+    rules that read more of the tree than the flag's own occurrences)."""
     found = list(leftovers(head)) if intent.removes else []
     found.extend(dangling_references(head_breaks, symbol))
     if intent.kind == "untouched":
         return found
+    if head_source is not None:
+        found = series_semantic_findings(base, head, head_source, found, intent.removes)
     found.extend(renumbered_flags(base, head, symbol, intents))
     found.extend(parse_fallbacks(head))
     # Table problems the base already had are not the series' doing, but a

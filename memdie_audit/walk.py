@@ -105,8 +105,9 @@ def walk_flags(top: Path, base: str, head: str, symbols: Sequence[str], *,
         close_series(commits)
     decided = {w.symbol: w.decide() for w in walks}
     kinds = {name: d.kind for name, d in decided.items()}
-    return [w.finish(commits, start, head, label or str(top), decided[w.symbol], kinds)
-            for w in walks]
+    head_source = GitTree(top, head, env=env)  # one reader of the head for every flag
+    return [w.finish(commits, start, head, label or str(top), decided[w.symbol], kinds,
+                     head_source) for w in walks]
 
 
 def cannot_touch(top: Path, base: str, head: str, symbol: str,

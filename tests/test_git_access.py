@@ -78,7 +78,8 @@ def test_commits_with_odd_subjects_paths_and_no_changes(tmp_path: Path, capsys) 
         "\x01 mm: a subject with a control byte", "nothing changes", "drop :colon.c"]
     assert [(c["added"], c["removed"]) for c in report["commits"]] == [
         ({"use": 2}, {}), ({}, {}), ({}, {"use": 2})]
-    assert report["intent"] == {"TIF_MEMDIE": "convert-users"}
+    # the references are back as they were: the series leaves the flag untouched
+    assert report["intent"] == {"TIF_MEMDIE": "untouched"}
 
 
 def user_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:

@@ -282,7 +282,9 @@ def test_a_reference_counts_as_changed_only_when_its_number_changes() -> None:
         b"+\treturn flags & _TIF_NEED_RESCHED;",  # added, through the mask
         b"--- TIF_UPROBE in a removed line that starts with dashes",
     ])
-    assert _reference_changes(diff) == {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_UPROBE"}
+    changed, used = _reference_changes(diff)
+    assert changed == {"TIF_SIGPENDING", "TIF_NEED_RESCHED", "TIF_UPROBE"}
+    assert used == {"TIF_NEED_RESCHED"}  # added uses, as a flag
 
 
 def test_an_addition_need_not_reach_arches_that_cannot_build_its_users(scratch: Path,

@@ -71,6 +71,10 @@ class Occurrence:
     fallback: bool = False
     # config options (no CONFIG_ prefix) the #if blocks around it need enabled
     configs: frozenset[str] = frozenset()
+    # a call of a macro that pastes the flag's name (``test_syscall_work(X)``):
+    # the macro, and the options whose being enabled selects its other branch
+    via: str | None = None
+    unless: frozenset[str] = frozenset()
 
     def __str__(self) -> str:
         return f"{one_line(self.path)}:{self.line}:{self.column}: {self.kind}: {self.text.strip()}"

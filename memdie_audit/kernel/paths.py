@@ -11,6 +11,9 @@ GENERIC_FLAG_HEADER = "include/asm-generic/thread_info_tif.h"
 # Common fallbacks (#ifndef TIF_RSEQ / #define TIF_RSEQ TIF_NOTIFY_RESUME)
 FALLBACK_HEADER = "include/linux/thread_info.h"
 GENERIC = "generic"
+# Arch folders another arch builds: arch/x86/um/ is user-mode Linux's x86
+# half, compiled by um (with SUBARCH=x86), never by x86 itself.
+BUILT_BY = {"arch/x86/um/": "um"}
 
 # Arches that build 64-bit kernels, where an ``unsigned long`` flags word has
 # 64 bits. Reading the type alone cannot tell; a 32-bit-only arch gets 32.
@@ -44,13 +47,32 @@ C_LIKE_SUFFIXES = (".rs", ".dts", ".dtsi", ".lds", ".cc", ".cpp")
 
 
 def arch_of(path: str) -> str | None:
-    """``arch/<name>/…`` → name; ``include/asm-generic/…`` → generic; else None."""
+    """``arch/<name>/…`` → name (the arch that builds it: see BUILT_BY);
+    ``include/asm-generic/…`` → generic; else None."""
     if path.startswith("arch/"):
+        builder = next((arch for prefix, arch in BUILT_BY.items() if path.startswith(prefix)),
+                       None)
+        if builder:
+            return builder
         name = path.split("/", 2)[1]
         return name if "/" in path[5:] else None
     if path.startswith("include/asm-generic/"):
         return GENERIC
     return None
+
+
+_ASM_OFFSETS = re.compile(r"^arch/[^/]+/kernel/asm-offsets[^/]*\.c$")
+_INCLUDES_OFFSETS = re.compile(
+    rb"^[ \t]*#[ \t]*include[ \t]*[<\"](?:asm|generated)/asm-offsets\.h[>\"]", re.M)
+
+
+def is_asm_offsets(path: str) -> bool:
+    """An arch's asm-offsets.c, whose ``DEFINE()``s become <asm/asm-offsets.h>."""
+    return _ASM_OFFSETS.match(path) is not None
+
+
+def includes_asm_offsets(data: bytes) -> bool:
+    return _INCLUDES_OFFSETS.search(data) is not None
 
 
 def is_flag_header(path: str) -> bool:

@@ -8,7 +8,7 @@ series from just the files that commit changes.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 
@@ -22,7 +22,17 @@ from .kconfig import build_widths as build_widths_of
 from .kconfig import kconfig_arch, selects_generic_bits
 from .model import CODE_KINDS, FlagTable, Kind, Occurrence
 from .occurrences import scan_flags
-from .paths import FLAG_HEADER, GENERIC, GENERIC_FLAG_HEADER, is_flag_header
+from .pasting import Pasting, call_pattern, pasted_occurrences, pasting_macros
+from .paths import (
+    FLAG_HEADER,
+    GENERIC,
+    GENERIC_FLAG_HEADER,
+    arch_of,
+    includes_asm_offsets,
+    is_asm_offsets,
+    is_flag_header,
+    language_of,
+)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,37 @@ class Snapshot:
     @classmethod
     def from_record(cls, record: Record, build: BuildFacts | None) -> Snapshot:
         return cls(**record, build=build)
+
+    # files with occurrences that include <asm/asm-offsets.h>: they see the
+    # masks an arch defines only in its asm-offsets.c
+    offsets_users: frozenset[str] = frozenset()
+
+    @cached_property
+    def pasting(self) -> tuple[Pasting, ...]:
+        """The macros of the flag headers that paste a flag's name."""
+        return pasting_macros(self.header_text)
+
+    def sees_offsets(self, o: Occurrence, arch: str) -> bool:
+        """Can the file of ``o`` see ``arch``'s masks that only its
+        asm-offsets.c defines (``DEFINE(_TIF_X, …)``)? Only by including
+        <asm/asm-offsets.h>. Judged in the arch's own C files: assembly is
+        taken to include it (entry code does, or nothing there builds), and
+        common code that names such a mask sits under guards of other flags
+        (``defined(TIF_POLLING_NRFLAG)``) that the arch does not pass."""
+        return o.path in self.offsets_users or language_of(o.path) != "c" \
+            or o.arch != arch or o.token not in self._offsets_only.get(arch, frozenset())
+
+    @cached_property
+    def _offsets_only(self) -> dict[str, frozenset[str]]:
+        """Arch → the names it defines only in its asm-offsets.c."""
+        where: dict[str, dict[str, set[bool]]] = {}
+        for occ in self.occurrences.values():
+            for o in occ:
+                if o.kind in (Kind.DEFINITION, Kind.MASK) and o.arch:
+                    where.setdefault(o.arch, {}).setdefault(o.token, set()).add(
+                        is_asm_offsets(o.path))
+        return {arch: frozenset(t for t, kinds in tokens.items() if kinds == {True})
+                for arch, tokens in where.items()}
 
     def can_build(self, arch: str, o: Occurrence) -> bool:
         """Can ``arch`` compile the code around this occurrence at all? Not
@@ -194,8 +235,10 @@ def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, by
     worked out once. A flag's snapshot stays the same object when no change
     can matter to it."""
     first = next(iter(snapshots.values()))
+    macros = pasting_macros({p: d for p, d in {**first.header_text, **changes}.items()
+                             if d is not None and is_flag_header(p)})
     scanned: dict[str, dict[str, tuple[Occurrence, ...]]] = {
-        p: scan_flags(p, d, snapshots.keys()) if d is not None else {}
+        p: _scan_flags(p, d, snapshots.keys(), macros) if d is not None else {}
         for p, d in changes.items()}
     build = first.build.updated(changes) if first.build else None
     asm = first.asm.updated(changes) if first.asm else None
@@ -210,16 +253,19 @@ def updated_together(snapshots: Mapping[str, Snapshot], changes: Mapping[str, by
             result[symbol] = snapshot
             continue
         occurrences = dict(snapshot.occurrences)
+        users = set(snapshot.offsets_users) - set(touched)
         for path in touched:
             occurrences.pop(path, None)
             if symbol in scanned[path]:
                 occurrences[path] = scanned[path][symbol]
+                if includes_asm_offsets(changes[path] or b""):
+                    users.add(path)
         if facts is None:
-            result[symbol] = share_views(replace(snapshot, occurrences=occurrences, asm=asm),
-                                         snapshot)
+            result[symbol] = share_views(replace(snapshot, occurrences=occurrences, asm=asm,
+                                                 offsets_users=frozenset(users)), snapshot)
             continue
-        after = replace(snapshot, occurrences=occurrences, asm=asm,
-                        **facts)  # type: ignore[arg-type]
+        after = replace(snapshot, occurrences=occurrences, asm=asm,  # type: ignore[arg-type]
+                        offsets_users=frozenset(users), **facts)
         if views is None:
             views = after
         result[symbol] = share_views(after, views)
@@ -264,18 +310,24 @@ class PendingSnapshots:
             # While git greps: all that the flag headers and Kconfigs tell,
             # their occurrences included (kept where the grep lists the file).
             early, facts = _flag_facts(self.source)
-            scanned = {p: scan_flags(p, data, self.missing) for p, data in early.items()}
+            macros = facts.pasting
+            scanned = {p: _scan_flags(p, data, self.missing, macros)
+                       for p, data in early.items()}
+            users = {p for p, data in early.items() if includes_asm_offsets(data)}
             candidates = []
             for batch in self.source.candidate_batches(self.grep):
                 candidates.extend(batch)
                 late = self.source.read(p for p in batch if p not in early)
-                scanned.update((p, scan_flags(p, data, self.missing))
+                scanned.update((p, _scan_flags(p, data, self.missing, macros))
                                for p, data in late.items())
+                users.update(p for p, data in late.items() if includes_asm_offsets(data))
             for s in self.missing:
                 occurrences = {p: found for p in candidates
                                if (found := scanned.get(p, {}).get(s))}
                 self.done[s] = share_views(replace(facts, symbol=s, occurrences=occurrences,
-                                                   asm=self.asm),
+                                                   asm=self.asm,
+                                                   offsets_users=frozenset(
+                                                       users & occurrences.keys())),
                                            facts)
                 key = self.keys[s]
                 if self.cache is not None and key:
@@ -350,6 +402,23 @@ def _flag_facts(source: Source) -> tuple[dict[str, bytes], Snapshot]:
     return contents, Snapshot("", {}, tables, _arches(tables, generic_arches),
                               frozenset(generic_arches), header_text, build_widths,
                               BuildFacts(source), AsmSites(source))
+
+
+def _scan_flags(path: str, data: bytes, symbols: Collection[str],
+                macros: tuple[Pasting, ...] = ()) -> dict[str, tuple[Occurrence, ...]]:
+    """scan_flags, with the calls of ``macros`` that paste one of the
+    symbols (see :mod:`.pasting`) as uses of that flag."""
+    found = scan_flags(path, data, symbols)
+    pattern = call_pattern(macros) if macros and language_of(path) == "c" else None
+    if pattern is None or not pattern.search(data):
+        return found
+    arch = arch_of(path)
+    for symbol in symbols:
+        pasted = pasted_occurrences(path, data, symbol, macros, arch)
+        if pasted:
+            found[symbol] = tuple(sorted((*found.get(symbol, ()), *pasted),
+                                         key=lambda o: (o.line, o.column)))
+    return found
 
 
 def _read_tables(headers: Mapping[str, bytes], generic: bytes | None = None,

@@ -19,8 +19,11 @@ SCHEMA_VERSION = 2
 
 
 def occurrence_json(o: Occurrence, symbol: str) -> dict[str, Any]:
-    return {"symbol": symbol, "path": o.path, "line": o.line, "column": o.column,
-            "kind": o.kind.value, "arch": o.arch, "function": o.function, "text": o.text}
+    found = {"symbol": symbol, "path": o.path, "line": o.line, "column": o.column,
+             "kind": o.kind.value, "arch": o.arch, "function": o.function, "text": o.text}
+    if o.via:
+        found["via"] = o.via
+    return found
 
 
 def _location(at: Location | None) -> dict[str, Any] | None:

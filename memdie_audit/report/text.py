@@ -27,7 +27,8 @@ _SECTIONS = (
 def occurrence_line(o: Occurrence) -> str:
     text = source_line(o.text)
     where = f" (in {o.function})" if o.function else ""
-    return f"{one_line(o.path)}:{o.line}:{o.column}: {o.kind}: {text}{where}"
+    through = f" (through {o.via})" if o.via else ""
+    return f"{one_line(o.path)}:{o.line}:{o.column}: {o.kind}: {text}{through}{where}"
 
 
 def total_line(audit: Audit) -> str:

@@ -8,7 +8,7 @@ each arch's effective flag set: which rules apply follows from it.
 | move | a header lost its definition, but every arch still sees the flag |
 | renumber | the flag keeps its headers but changes its bit |
 | convert-users | definitions unchanged, references changed |
-| untouched | no changed file mentions the flag, no flag header changed |
+| untouched | the flag's definitions, bits and references are the same at both ends |
 
 A removal is *complete* when it takes the flag from most of the arches that
 had it (or ``--intent remove`` says so): then whatever is left is a
@@ -19,6 +19,7 @@ line, not a list of leftovers on every other arch.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass
 
 from ..errors import AuditError
@@ -68,8 +69,28 @@ def references(snapshot: Snapshot) -> int:
                if o.kind is Kind.USE and not o.guarded and not snapshot.in_own_mask(o))
 
 
+def same_flag(base: Snapshot, head: Snapshot, symbol: str) -> bool:
+    """Is the flag the same at both ends: the same definitions, the same
+    bit and mask on every arch's effective set (an arch switching onto the
+    generic bits sees it from elsewhere: not the same), the same code
+    references? Then other lines of its headers changed, not the flag."""
+    def seen(snapshot: Snapshot) -> dict[str, tuple]:
+        return {arch: tuple((f.name, f.value, f.path, f.origin, f.condition) for f in found)
+                for arch, view in snapshot.views.items()
+                if (found := [f for f in (view.bit(symbol), view.mask("_" + symbol)) if f])}
+
+    def code(snapshot: Snapshot) -> Counter:
+        return Counter((o.path, o.kind, o.token, " ".join(o.text.split()), o.guarded)
+                       for o in snapshot.code_occurrences())
+
+    return (defining_headers(base, symbol) == defining_headers(head, symbol)
+            and seen(base) == seen(head) and code(base) == code(head))
+
+
 def decide(symbol: str, base: Snapshot, head: Snapshot, touched: bool,
            forced: str | None = None) -> Intent:
+    if touched and not forced and same_flag(base, head, symbol):
+        touched = False
     before, after = defining_headers(base, symbol), defining_headers(head, symbol)
     lost = sorted(seen_by(base, symbol) - seen_by(head, symbol))
     had = seen_by(base, symbol)

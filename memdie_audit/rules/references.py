@@ -23,7 +23,10 @@ def missing_arches(snapshot: Snapshot, occurrence: Occurrence,
     and its users are guarded by config options a static check cannot
     evaluate. A token defined nowhere in ``reference`` (a flag being added)
     is needed on every arch that can build the code around it: not where
-    that code needs a config option the arch's Kconfig cannot enable.
+    that code needs a config option the arch's Kconfig cannot enable. A
+    mask an arch defines only in its asm-offsets.c is seen only by a file
+    that includes <asm/asm-offsets.h>. A call of a macro that pastes the
+    flag's name counts on the arches that compile the macro's branch.
     """
     token = occurrence.token
     if occurrence.arch is not None and occurrence.arch != GENERIC:
@@ -35,7 +38,12 @@ def missing_arches(snapshot: Snapshot, occurrence: Occurrence,
         arches = [a for a in candidates if token in reference.visible_names(a)]
         if not arches:  # a flag no arch had: needed wherever the code can be built
             arches = [a for a in candidates if snapshot.can_build(a, occurrence)]
-    return [a for a in arches if token not in snapshot.visible_names(a)]
+    if occurrence.unless and snapshot.build is not None:
+        # a pasting macro's branch: compiled where none of its options can be on
+        arches = [a for a in arches if not any(snapshot.build.can_enable(a, option)
+                                               for option in sorted(occurrence.unless))]
+    return [a for a in arches if token not in snapshot.visible_names(a)
+            or not snapshot.sees_offsets(occurrence, a)]
 
 
 @dataclass(frozen=True)

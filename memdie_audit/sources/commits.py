@@ -107,7 +107,15 @@ def flag_pattern(symbol: str | None = None) -> str:
     ``re`` read alike. With :data:`FLAG_PATHS` it is the whole test of
     whether a change can touch a flag: :func:`touches_flag` asks git with
     it, the review robot reads mailed diffs with it (:func:`diff_can_touch`)."""
-    return re.escape(symbol) if symbol else "TIF_"
+    if not symbol:
+        # Any flag: its name, or a call of the kernel's name-pasting family
+        # (``test_syscall_work(SECCOMP)`` pastes ``TIF_SECCOMP``).
+        return r"TIF_|_syscall_work[ \t]*\("
+    # The name, or the bare name as a call's argument: a macro that pastes
+    # it (``test_syscall_work(SECCOMP)``). POSIX and Python classes differ,
+    # so spaces are written out.
+    bare = rf"|\([ \t]*{re.escape(symbol[4:])}[ \t]*[,)]" if symbol.startswith("TIF_") else ""
+    return re.escape(symbol) + bare
 
 
 def is_flag_path(path: str) -> bool:

@@ -30,8 +30,14 @@ def grep_arguments(symbol: str | tuple[str, ...]) -> list[str]:
     symbols = (symbol,) if isinstance(symbol, str) else symbol
     prefix = os.path.commonprefix(list(symbols))
     if len(symbols) > FEW and len(prefix) >= 4:
-        return ["-F", "-e", prefix]
-    return ["-w", "-F", *(arg for s in symbols for arg in ("-e", s, "-e", "_" + s))]
+        # With the prefix, the calls of the kernel's name-pasting family
+        # (``test_syscall_work(SECCOMP)``, see kernel/pasting.py), which name
+        # no flag in full.
+        return ["-F", "-e", prefix, "-e", "_syscall_work("]
+    # The name without TIF_ finds the calls of macros that paste it
+    # (``test_syscall_work(SECCOMP)``, see kernel/pasting.py).
+    return ["-w", "-F", *(arg for s in symbols for arg in ("-e", s, "-e", "_" + s)),
+            *(arg for s in symbols if s.startswith("TIF_") for arg in ("-e", s[4:]))]
 
 
 FEW = 4

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -31,6 +31,7 @@ class Source(Protocol):
     def read(self, paths: Iterable[str]) -> dict[str, bytes]: ...
     def kconfig_files(self, words: Iterable[str]) -> dict[str, bytes]: ...
     def asm_files(self, text: str) -> dict[str, bytes]: ...
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]: ...
 
 
 def is_kconfig(path: str) -> bool:
@@ -118,6 +119,14 @@ class GitTree:
         prefix = f"{self.rev}:" if self.rev else ""
         return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
 
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]:
+        """The files under ``folders`` that name ``word`` (a whole word),
+        with their text: a grep limited to those folders."""
+        out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", "-e", word,
+                         *self._rev_args(), "--", *folders, ok=(0, 1), env=self.env)
+        prefix = f"{self.rev}:" if self.rev else ""
+        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
+
     def _object_name(self, path: str) -> str | None:
         """``rev:path`` for cat-file; a path with a newline cannot be written
         that way, so its blob is looked up by name first."""
@@ -162,6 +171,9 @@ class PlainTree:
     def candidates(self, pending: object) -> list[str]:
         assert isinstance(pending, tuple)
         wanted = [(s.encode(), token_pattern(s)) for s in pending]
+        # the name without TIF_: calls of macros that paste it (kernel/pasting.py)
+        wanted += [(s[4:].encode(), re.compile(rb"\b%s\b" % re.escape(s[4:].encode())))
+                   for s in pending if s.startswith("TIF_")]
         found = []
         for path in self.files():
             data = _read_one(self.root, path)
@@ -196,6 +208,11 @@ class PlainTree:
         return {path: data for path, data in self._kconfigs.items()
                 if any(w.search(data) for w in wanted)}
 
+    def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]:
+        wanted = re.compile(rb"\b%s\b" % re.escape(word.encode()))
+        under = tuple(f.rstrip("/") + "/" for f in folders)
+        found = self.read(p for p in self.files() if p.startswith(under))
+        return {p: d for p, d in found.items() if wanted.search(d)}
 
     def asm_files(self, text: str) -> dict[str, bytes]:
         paths = [p for p in self.files() if p.startswith("arch/") and p.endswith((".S", ".s"))]
