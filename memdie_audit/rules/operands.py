@@ -24,7 +24,7 @@ from ..kernel.flagexpr import Unevaluable, evaluate
 from ..kernel.model import Kind, Occurrence
 from ..kernel.paths import language_of
 from ..kernel.snapshot import Snapshot
-from ..result import Finding, Location, Related, Severity
+from ..result import Finding, Location, Related
 from .registry import COMMIT, E, finding, rule
 
 # The most config combinations an immediate is evaluated under.
@@ -236,6 +236,7 @@ def _truncated(snapshot: Snapshot, o: Occurrence, operand: str, view: ArchView) 
     lost = whole.value & ~int(m.group(2), 0)
     names = [f.name for f in view.bits if f.value is not None and 0 <= f.value < 64
              and lost >> f.value & 1]
+    names = [n for n in names if n not in _syscall_work_only(view, whole.value)]
     if not names or snapshot.asm is None:
         return None
     every = frozenset({m.group(1)})
@@ -244,6 +245,26 @@ def _truncated(snapshot: Snapshot, o: Occurrence, operand: str, view: ArchView) 
            for u in snapshot.asm.uses(o.arch or "", every)):
         return None
     return f"the truncation drops {', '.join(names)} from {m.group(1)}"
+
+
+def _syscall_work_only(view: ArchView, tested: int) -> set[str]:
+    """The flags an exit-work test may leave out: syscall work (the flags
+    of a mask holding ``_TIF_SYSCALL_TRACE`` but not ``_TIF_SIGPENDING``),
+    done on the syscall path and not by the return from an exception. sh's
+    ``_TIF_WORK_MASK`` holds ``_TIF_SYSCALL_TRACEPOINT`` above its low byte,
+    and its exception return tests the low byte alone: nothing is lost
+    there. A test of the syscall-work mask itself loses them for real."""
+    signal, trace = view.bit("TIF_SIGPENDING"), view.bit("TIF_SYSCALL_TRACE")
+    if signal is None or trace is None or signal.value is None or trace.value is None \
+            or not tested >> signal.value & 1:
+        return set()
+    syscall = 0
+    for mask in view.masks:
+        if mask.value is not None and mask.value >> trace.value & 1 \
+                and not mask.value >> signal.value & 1:
+            syscall |= mask.value
+    return {f.name for f in view.bits
+            if f.value is not None and 0 <= f.value < 64 and syscall >> f.value & 1}
 
 
 def _values(expr: str, view: ArchView) -> list[tuple[int, str | None]]:
@@ -281,9 +302,9 @@ def absorbed_by_immediates(findings: list[Finding]) -> dict[int, Finding | None]
     carriers = [f for f in findings if f.rule == "asm-immediate"]
     changed: dict[int, Finding | None] = {}
     for f in findings:
-        # An intended renumbering (one note per arch, listing every move)
-        # stays: it tells the layout, and the immediate tells what it broke.
-        if f.rule != "renumbered-flag" or not f.names or f.severity is Severity.NOTE:
+        # A renumbering that breaks an instruction is told by the break,
+        # whether it was meant (one note per arch) or a side effect.
+        if f.rule != "renumbered-flag" or not f.names:
             continue
         carrier = next((c for c in carriers
                         if c.arch == f.arch and any(n in c.names for n in f.names)), None)
