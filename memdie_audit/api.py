@@ -18,7 +18,7 @@ from .errors import AuditError
 from .excerpts import attach_context, attach_series_context
 from .kernel.cache import SnapshotCache, cache_directory
 from .kernel.changed import changed_flags
-from .kernel.snapshot import PendingSnapshots
+from .kernel.pending import PendingSnapshots
 from .result import Audit
 from .rules import tree_findings
 from .rules.intent import INTENTS, check_known

@@ -14,13 +14,8 @@ from pathlib import Path
 from .errors import AuditError
 from .flagwalk import FlagWalk, TableProblems, arch_states
 from .kernel.cache import SnapshotCache
-from .kernel.snapshot import (
-    PendingSnapshot,
-    PendingSnapshots,
-    Snapshot,
-    SnapshotPart,
-    updated_together,
-)
+from .kernel.pending import PendingSnapshot, PendingSnapshots, SnapshotPart
+from .kernel.snapshot import Snapshot, updated_together
 from .result import Audit, CommitAudit, Finding
 from .rules import merge_commit
 from .rules.intent import decide

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from .. import __version__
 from ..errors import AuditError, OneLineParser
-from ..kernel.snapshot import flag_snapshot
+from ..kernel.pending import flag_snapshot
 from ..report.json import arches_json, finding_json
 from ..sources.trees import open_source
 from .model import Atlas, build_atlas, config_condition, ranges

@@ -18,7 +18,7 @@ from typing import TextIO
 from ..errors import AuditError, OneLineParser
 from ..kernel.cache import SnapshotCache, cache_directory
 from ..kernel.model import Occurrence
-from ..kernel.snapshot import build_snapshot
+from ..kernel.pending import build_snapshot
 from ..result import Audit, Severity
 from ..rules.intent import check_known
 from ..sources.scratch import ScratchSeries, Step, applies, diff, identity, scratch_series
