@@ -186,6 +186,12 @@ class BuildFacts:
             for name in selects:
                 self._selected_by.setdefault(name, set()).add(path)
 
+    def selected_by_arch(self, arch: str, option: str) -> bool:
+        """Does ``arch``'s own Kconfig ``select`` ``option``? (Strict: an
+        option no Kconfig names is not selected.)"""
+        self._learn({option})
+        return any(_arch_of(p) == arch for p in self._selected_by.get(option, ()))
+
     def can_enable(self, arch: str, option: str, depth: int = 0) -> bool:
         """Can ``arch``'s Kconfig enable ``option``? No when the option is
         defined only in other arches' Kconfigs, when it is a capability

@@ -60,6 +60,8 @@ def work_mask(snapshot: Snapshot, source: TreeFiles | None = None) -> Iterator[F
     others: list[str] = []  # arches whose exit-work mask lacks the flag
     leavers: list[ExitMask] = []  # ... and that nothing else of theirs covers
     for arch, found in sorted(masks.items()):
+        if _enters_generically(snapshot, arch):
+            continue  # its exit path is generic entry's, not its own masks
         judged = [(m, bit) for m in found if (bit := _bit_for(snapshot, m)) is not None]
         if any(m.holds(bit, mask_name) for m, bit in judged):
             holders.append(arch)
@@ -81,6 +83,14 @@ def work_mask(snapshot: Snapshot, source: TreeFiles | None = None) -> Iterator[F
                 column=m.mask.flag.column, arch=m.arch, names=(m.mask.name, symbol),
                 arches=voters)
     yield from _hand_written(snapshot, masks, source)
+
+
+def _enters_generically(snapshot: Snapshot, arch: str) -> bool:
+    """Does the arch return to user space through generic entry (its
+    Kconfig selects GENERIC_ENTRY, as x86, s390, loongarch and riscv do in
+    v6.19)? Then ``EXIT_TO_USER_MODE_WORK`` is its exit-work mask, and a
+    ``_TIF_WORK_MASK`` of its own header neither votes nor is judged."""
+    return snapshot.build is not None and snapshot.build.selected_by_arch(arch, "GENERIC_ENTRY")
 
 
 def _bit_for(snapshot: Snapshot, m: ExitMask) -> int | None:
