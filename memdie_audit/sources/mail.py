@@ -308,7 +308,10 @@ def _remove_uninterrupted(folder: Path) -> None:
 def remove_stale_directories() -> None:
     """Remove temporary directories of earlier runs that were killed (their
     process is gone), so a ``kill -9`` leaves nothing behind for long."""
-    root = Path(tempfile.gettempdir())
+    # The first gettempdir() of a process probes the folder with a file of
+    # a random name; an interruption inside that probe would leave the file.
+    with signals_held():
+        root = Path(tempfile.gettempdir())
     for folder in root.glob(PREFIX + "*"):
         pid = folder.name.removeprefix(PREFIX).split("-")[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
