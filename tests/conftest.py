@@ -95,35 +95,34 @@ def copy_repo(built: demo_tree.FixtureRepo, dest: Path) -> demo_tree.FixtureRepo
     return dataclasses.replace(built, path=dest)
 
 
-@pytest.fixture(scope="session")
-def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
-    """The fixture builder's kernel-like repository with every series variant,
-    built once. Shared: no test may change it (the tool never does), and the
-    session checks at its end that none did."""
-    built = demo_tree.build_repo(tmp_path_factory.mktemp("kernel") / "linux")
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, era: str | None = None):
+    """A repository of the fixture builder, built once per session and shared
+    read-only: the session checks at its end that no test changed it (the
+    tool never does; a test that must, works on ``copy_repo(...)``)."""
+    folder = tmp_path_factory.mktemp(name) / "linux"
+    built = demo_tree.build_repo(folder, era=era) if era else demo_tree.build_repo(folder)
     before = repo_state(built.path)
     yield built
     assert repo_state(built.path) == before, (
-        "a test changed the shared kernel repository: work on copy_repo(kernel, ...)")
+        f"a test changed the shared {name} repository: work on copy_repo({name}, ...)")
+
+
+@pytest.fixture(scope="session")
+def kernel(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
+    """The fixture builder's kernel-like repository (shaped like 4.9) with
+    every series variant."""
+    yield from _shared(tmp_path_factory, "kernel")
 
 
 @pytest.fixture(scope="session")
 def modern(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
     """The builder's modern-era repository (shaped like v6.19, the generic
-    TIF bits, every modern series), built once and shared like ``kernel``."""
-    built = demo_tree.build_repo(tmp_path_factory.mktemp("modern") / "linux", era="modern")
-    before = repo_state(built.path)
-    yield built
-    assert repo_state(built.path) == before, (
-        "a test changed the shared modern repository: work on copy_repo(modern, ...)")
+    TIF bits, every modern series)."""
+    yield from _shared(tmp_path_factory, "modern", era="modern")
 
 
 @pytest.fixture(scope="session")
 def generic_bits(tmp_path_factory: pytest.TempPathFactory, isolated_git: None):
     """The tree before the generic TIF bits (era 6.17) with the series that
-    moves four arches onto them, built once and shared read-only."""
-    built = demo_tree.build_repo(tmp_path_factory.mktemp("generic-bits") / "linux",
-                                 era="6.17")
-    before = repo_state(built.path)
-    yield built
-    assert repo_state(built.path) == before, "a test changed the shared generic-bits repository"
+    moves four arches onto them."""
+    yield from _shared(tmp_path_factory, "generic_bits", era="6.17")
