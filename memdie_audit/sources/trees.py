@@ -106,24 +106,24 @@ class GitTree:
         patterns = [arg for w in words for arg in ("-e", w)]
         if not patterns:
             return {}
-        out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", *patterns,
-                         *self._rev_args(), "--", ":(glob)**/Kconfig*", ok=(0, 1), env=self.env)
-        prefix = f"{self.rev}:" if self.rev else ""
-        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
+        return self._grep_files(["-w", "-F", *patterns], [":(glob)**/Kconfig*"])
 
     def asm_files(self, text: str) -> dict[str, bytes]:
         """The arches' assembly files that hold ``text``, with their text (a
         grep limited to ``arch/**/*.S``)."""
-        out = gitcmd.run(self.top, "grep", "-l", "-z", "-F", "-e", text, *self._rev_args(),
-                         "--", *ASM_PATHSPECS, ok=(0, 1), env=self.env)
-        prefix = f"{self.rev}:" if self.rev else ""
-        return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
+        return self._grep_files(["-F", "-e", text], ASM_PATHSPECS)
 
     def files_naming(self, word: str, folders: Sequence[str]) -> dict[str, bytes]:
         """The files under ``folders`` that name ``word`` (a whole word),
         with their text: a grep limited to those folders."""
-        out = gitcmd.run(self.top, "grep", "-l", "-z", "-w", "-F", "-e", word,
-                         *self._rev_args(), "--", *folders, ok=(0, 1), env=self.env)
+        return self._grep_files(["-w", "-F", "-e", word], folders)
+
+    def _grep_files(self, options: Sequence[str], pathspecs: Sequence[str]
+                    ) -> dict[str, bytes]:
+        """The files of ``pathspecs`` that ``git grep`` with ``options``
+        lists, with their text."""
+        out = gitcmd.run(self.top, "grep", "-l", "-z", *options, *self._rev_args(),
+                         "--", *pathspecs, ok=(0, 1), env=self.env)
         prefix = f"{self.rev}:" if self.rev else ""
         return self.read(p.removeprefix(prefix) for p in gitcmd.split_z(out))
 
