@@ -88,12 +88,10 @@ class FlagWalk:
         # introduces it and named repaired by a later one
         self.operands = OperandHistory(base)
 
-    def step(self, commit: Commit, changed: list[str], after: Snapshot,
-             shared: list[Finding]) -> None:
+    def step(self, commit: Commit, changed: list[str], after: Snapshot) -> None:
         audit, self.found = _audit_commit(commit, changed, self.snapshot, after, self.base,
                                           self.table_seen, (self.found, self.states),
                                           self.problems)
-        audit.findings.extend(shared)
         audit.findings.extend(self.operands.step(self.snapshot, after, commit.sha,
                                                  commit.subject))
         self.states = audit.arch_states

@@ -3,8 +3,7 @@ base snapshots come from one grep, and each commit along the first-parent
 line is read once and updates every flag's snapshot from the files it
 changes. Each flag's side (:mod:`.flagwalk`) records everything reporters
 show: per-commit findings and counts, each arch's state at every commit,
-where findings are at HEAD. Rules over all the flags of one commit plug
-in at :data:`COMMIT_RULES`."""
+where findings are at HEAD."""
 
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ from .flagwalk import FlagWalk, TableProblems, arch_states
 from .kernel.cache import SnapshotCache
 from .kernel.pending import PendingSnapshot, PendingSnapshots, SnapshotPart
 from .kernel.snapshot import Snapshot, updated_together
-from .result import Audit, CommitAudit, Finding
+from .result import Audit, CommitAudit
 from .rules import merge_commit
 from .rules.intent import decide
 from .sources.commits import (
@@ -29,7 +28,7 @@ from .sources.commits import (
 )
 from .sources.trees import GitTree
 
-__all__ = ["COMMIT_RULES", "CommitRule", "Progress", "arch_states", "cannot_touch",
+__all__ = ["Progress", "arch_states", "cannot_touch",
            "untouched_series", "walk_flags", "walk_series"]
 
 Progress = Callable[[int, int, Commit], None]
@@ -57,17 +56,6 @@ def walk_series(top: Path, base: str, head: str, symbol: str, *, label: str | No
                       intents={symbol: intent}, pending=group, cache=cache)[0]
 
 
-# The rules that look at one commit for every audited flag at once, called
-# once per commit of a walk: ``(commit, changes, before, after)`` with the
-# snapshots of every flag before and after the commit (flag -> Snapshot);
-# what they find joins the commit's findings. Rules that compare flags with
-# each other (a renumbering that a hard-coded number elsewhere still uses)
-# belong here, not in one flag's walk.
-CommitRule = Callable[[Commit, Mapping[str, bytes | None], Mapping[str, Snapshot],
-                       Mapping[str, Snapshot]], list[Finding]]
-COMMIT_RULES: list[CommitRule] = []
-
-
 def walk_flags(top: Path, base: str, head: str, symbols: Sequence[str], *,
                label: str | None = None, env: dict[str, str] | None = None,
                progress: Progress | None = None,
@@ -77,8 +65,7 @@ def walk_flags(top: Path, base: str, head: str, symbols: Sequence[str], *,
     """Audit ``base..head`` for several flags in one walk: the commits and
     the files each changes are read once, each changed file is scanned once
     for every flag, the flag headers of each tree state are read and
-    checked once, and :data:`COMMIT_RULES` run once per commit; one audit
-    per flag, in the order of ``symbols``. ``pending``: the base's
+    checked once; one audit per flag, in the order of ``symbols``. ``pending``: the base's
     snapshots, already started for (some of) the flags."""
     commits, start, bases = _read_series(top, base, head, symbols, env, pending, cache)
     problems = TableProblems()
@@ -90,11 +77,9 @@ def walk_flags(top: Path, base: str, head: str, symbols: Sequence[str], *,
                 progress(number, len(commits), commit)
             changes = read_changes(top, commit, env)
             after = updated_together(snapshots, changes)
-            shared = [f for rule in COMMIT_RULES for f in rule(commit, changes, snapshots, after)]
             changed = sorted(changes)
             for walk in walks:
-                walk.step(commit, changed, after[walk.symbol],
-                          [f for f in shared if f.symbol in (None, walk.symbol)])
+                walk.step(commit, changed, after[walk.symbol])
             snapshots = after
     finally:
         close_series(commits)
