@@ -244,3 +244,13 @@ def test_two_audits_of_one_repository_at_once(repo, tmp_path) -> None:
     first, second = (json.loads(out) for out, _ in results)
     assert located(first) == located(second) and len(located(first)) == 11
     assert state(repo.path) == before
+
+
+def test_a_long_partial_series_names_its_missing_patches_in_runs() -> None:
+    """6 of a 63-patch backport: the 57 missing ones fit one line."""
+    from memdie_audit.report.text import _patch_runs
+
+    present = {3, 10, 11, 39, 40, 63}
+    missing = [f"{n}/63" for n in range(1, 64) if n not in present]
+    assert _patch_runs(missing) == "1/63, 2/63, 4/63 to 9/63, 12/63 to 38/63, 41/63 to 62/63"
+    assert _patch_runs(["3/4"]) == "3/4"

@@ -7,7 +7,7 @@ import functools
 import io
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TextIO
 
 from ..kernel.model import Kind, Occurrence, one_line, source_line
@@ -228,7 +228,7 @@ def _write_mail(audit: Audit, flags: str, out: TextIO) -> None:
     for merged in mail.merged:
         out.write(f"applied with --3way: {merged}\n")
     if mail.missing:
-        out.write(f"missing from the mbox: {', '.join(mail.missing)}\n")
+        out.write(f"missing from the mbox: {_patch_runs(mail.missing)}\n")
     if mail.prerequisites:
         out.write(f"prerequisite patches (not in the mbox): {len(mail.prerequisites)}\n")
     out.writelines(f"skipped {line}\n" for line in mail.skipped)
@@ -330,3 +330,30 @@ def _mask(snapshot: Snapshot, arch: str, mask: str) -> str:
     view = snapshot.views.get(arch)
     seen = view.mask(mask) if view else None
     return f"{seen.origin[0]}:yes" if seen else "-"
+
+
+def _patch_runs(labels: Sequence[str]) -> str:
+    """``1/63, 2/63, … 38/63, 40/63`` as ``1/63 to 38/63, 40/63``: a partial
+    series of a long backport in one line. Labels not of the ``n/m`` form
+    stay as they are."""
+    parts: list[str] = []
+    run: list[tuple[int, str]] = []
+
+    def close() -> None:
+        if len(run) >= 3:
+            parts.append(f"{run[0][1]} to {run[-1][1]}")
+        else:
+            parts.extend(label for _, label in run)
+        run.clear()
+
+    for label in labels:
+        number, _, total = label.partition("/")
+        if not (number.isdigit() and total.isdigit()):
+            close()
+            parts.append(label)
+            continue
+        if run and (int(number) != run[-1][0] + 1 or not run[-1][1].endswith("/" + total)):
+            close()
+        run.append((int(number), label))
+    close()
+    return ", ".join(parts)
